@@ -1,0 +1,125 @@
+package analyzer
+
+import (
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/registry"
+)
+
+// Names of the analyzers registered with Bleve; an index mapping can name
+// them as it names "standard".
+const (
+	// Name: syllables in canonical form, diacritics kept.
+	Name = "vi"
+	// FoldedName: syllables without diacritics.
+	FoldedName = "vi_folded"
+	// BigramName: pairs of adjacent syllables, diacritics kept.
+	BigramName = "vi_bigram"
+	// FoldedBigramName: pairs of adjacent syllables without diacritics.
+	FoldedBigramName = "vi_folded_bigram"
+)
+
+// New returns the syllable analyzer: exact (canonical diacritics) or
+// folded.
+func New(folded bool) analysis.Analyzer {
+	filters := []analysis.TokenFilter{NewNormalizeFilter()}
+	if folded {
+		filters = append(filters, NewFoldFilter())
+	}
+	return &analysis.DefaultAnalyzer{Tokenizer: NewTokenizer(), TokenFilters: filters}
+}
+
+// BigramAnalyzer emits one token for each pair of syllables that stand
+// next to each other in the text — separated by whitespace only, or by the
+// connector of a compound — with the two canonical terms joined by a space
+// ("ma túy"). A pair split by punctuation ("ma, túy") is no bigram.
+//
+// It is an Analyzer rather than a TokenFilter because adjacency depends on
+// the text between two tokens, which a TokenFilter never sees.
+type BigramAnalyzer struct {
+	folded bool
+}
+
+// NewBigramAnalyzer returns the bigram analyzer, exact or folded.
+func NewBigramAnalyzer(folded bool) *BigramAnalyzer {
+	return &BigramAnalyzer{folded: folded}
+}
+
+// Analyze returns the bigrams of input with consecutive positions; Start
+// and End span both syllables in the input.
+func (a *BigramAnalyzer) Analyze(input []byte) analysis.TokenStream {
+	var (
+		// Each bigram repeats two terms: about twice the input's bytes.
+		arena    = make([]byte, 0, 2*len(input)+16)
+		slab     = make([]analysis.Token, 0, len(input)/5)
+		prev     []byte
+		prevSpan span
+		havePrev bool
+	)
+	scan(input, func(s span) {
+		if !s.inText() {
+			return
+		}
+		var term []byte
+		arena, term = appendTerm(arena, input[s.start:s.end], appendNormalized)
+		if a.folded {
+			arena, term = appendTerm(arena, term, appendFolded)
+		}
+		if havePrev && s.joined {
+			start := len(arena)
+			arena = append(arena, prev...)
+			arena = append(arena, ' ')
+			arena = append(arena, term...)
+			slab = append(slab, analysis.Token{
+				Start:    prevSpan.start,
+				End:      s.end,
+				Term:     arena[start:len(arena):len(arena)],
+				Position: len(slab) + 1,
+				Type:     analysis.Shingle,
+			})
+		}
+		prev, prevSpan, havePrev = term, s, true
+	})
+	return pointers(slab)
+}
+
+// Token is one analyzed token, for callers outside Bleve.
+type Token struct {
+	Term     string `json:"term"`
+	Position int    `json:"position"`
+	Start    int    `json:"start"` // byte offset into the text
+	End      int    `json:"end"`
+}
+
+// Tokens analyzes text as the index does: the syllable tokens in canonical
+// form, or folded.
+func Tokens(text string, folded bool) []Token {
+	return convert(New(folded).Analyze([]byte(text)))
+}
+
+// Bigrams returns the adjacent-syllable pairs of text, exact or folded.
+func Bigrams(text string, folded bool) []Token {
+	return convert(NewBigramAnalyzer(folded).Analyze([]byte(text)))
+}
+
+func convert(stream analysis.TokenStream) []Token {
+	tokens := make([]Token, len(stream))
+	for i, t := range stream {
+		tokens[i] = Token{Term: string(t.Term), Position: t.Position, Start: t.Start, End: t.End}
+	}
+	return tokens
+}
+
+func init() {
+	register := func(name string, a analysis.Analyzer) {
+		err := registry.RegisterAnalyzer(name, func(map[string]interface{}, *registry.Cache) (analysis.Analyzer, error) {
+			return a, nil
+		})
+		if err != nil {
+			panic(err)
+		}
+	}
+	register(Name, New(false))
+	register(FoldedName, New(true))
+	register(BigramName, NewBigramAnalyzer(false))
+	register(FoldedBigramName, NewBigramAnalyzer(true))
+}
