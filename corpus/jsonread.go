@@ -1,0 +1,390 @@
+package corpus
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"runtime"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// ReadJSON reads articles from a JSON array or a JSONL stream (one object
+// per line), told apart by the first non-space byte; gzip is detected by
+// its magic bytes. name is used in problems ("request body line 3: ...")
+// and as the articles' Origin.
+//
+// Records may hold id, url, source, title, summary, byline, published,
+// category and either paragraphs (an array of strings) or body (a string
+// whose paragraphs are separated by blank lines; paragraphs win when both
+// are present). Other fields are ignored. Paragraphs longer than
+// MaxPassage characters are cut into passages (see SplitPassages).
+//
+// A malformed record, invalid UTF-8 (raw, or a lone surrogate escape), a bad
+// field (wrong type, unparsable date), a record without text (no
+// paragraphs, body or summary) or one over 256 MiB is yielded as a
+// *Problem naming its line, and reading goes on with the next record. An
+// input whose first 100 records are all malformed is abandoned with one
+// more problem: it is not JSON. I/O and gzip errors end the input with a
+// problem after the records read so far. Output order is input order.
+// Records are decoded in parallel; the iterator returns only after its
+// goroutines have finished, and it reads from r only while it runs.
+func ReadJSON(r io.Reader, name string) iter.Seq2[Article, error] {
+	return func(yield func(Article, error) bool) {
+		e := &emitter{ctx: context.Background(), yield: yield}
+		e.readJSON(r, name)
+	}
+}
+
+// Batching bounds: records travel between goroutines in batches, and a
+// few batches per worker at most are in flight, which bounds memory.
+const (
+	batchBytes = 256 << 10
+	batchRecs  = 256
+	// maxRecord bounds one record (line or array element); a longer one is
+	// reported and skipped rather than buffered without limit.
+	maxRecord = 256 << 20
+	// giveUpAfter malformed records with no good one in between means the
+	// input is not JSON at all; one problem then beats thousands.
+	giveUpAfter = 100
+)
+
+// rawRec locates one record in a batch's buffer. over is the size limit
+// the record exceeded (its bytes were skipped), or 0.
+type rawRec struct{ lo, hi, line, over int }
+
+type result struct {
+	a   Article
+	err error
+}
+
+// jsonBatch carries raw records from the reader goroutine to a decoding
+// worker, and their results to the consumer, which takes batches in input
+// order and waits on done.
+type jsonBatch struct {
+	buf  []byte
+	recs []rawRec
+	out  []result
+	tail *Problem // ends the input after these records, if not nil
+	done chan struct{}
+}
+
+func (b *jsonBatch) reset() {
+	b.buf = b.buf[:0]
+	b.recs = b.recs[:0]
+	clear(b.out)
+	b.out = b.out[:0]
+	b.tail = nil
+	b.done = make(chan struct{})
+}
+
+// recordSource fills a batch with the next raw records; it reports whether
+// the input is exhausted and any problem that ended it.
+type recordSource interface {
+	fill(b *jsonBatch) (eof bool, tail *Problem)
+}
+
+// readJSON streams the articles of one JSON input; it returns false when
+// the consumer stopped or the context was canceled.
+func (e *emitter) readJSON(r io.Reader, name string) bool {
+	br, closer, p := maybeGunzip(r, name)
+	if p != nil {
+		return e.emit(Article{}, p)
+	}
+	if closer != nil {
+		defer closer.Close()
+	}
+	c, line, err := firstByte(br)
+	if err != nil {
+		if err == io.EOF {
+			return e.emit(Article{}, &Problem{Path: name, Err: ErrEmpty})
+		}
+		return e.emit(Article{}, &Problem{Path: name, Line: line, Err: readErr(err)})
+	}
+	var src recordSource
+	if c == '[' {
+		br.ReadByte()
+		src = &arraySource{br: br, name: name, line: line, first: true, max: maxRecord}
+	} else {
+		src = &lineSource{br: br, name: name, line: line - 1, max: maxRecord}
+	}
+	return e.runPipeline(src, name)
+}
+
+// maybeGunzip wraps r in a buffered reader, decompressing if r starts with
+// the gzip magic bytes.
+func maybeGunzip(r io.Reader, name string) (*bufio.Reader, io.Closer, *Problem) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, nil, &Problem{Path: name, Err: fmt.Errorf("gzip: %w", err)}
+		}
+		return bufio.NewReaderSize(gz, 256<<10), gz, nil
+	}
+	return br, nil, nil
+}
+
+// firstByte skips a byte order mark and whitespace and returns the first
+// other byte (left unread) and its line.
+func firstByte(br *bufio.Reader) (byte, int, error) {
+	line := 1
+	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\uFEFF")) {
+		br.Discard(3)
+	}
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			return 0, line, err
+		}
+		switch c {
+		case '\n':
+			line++
+		case ' ', '\t', '\r':
+		default:
+			br.UnreadByte()
+			return c, line, nil
+		}
+	}
+}
+
+func (e *emitter) runPipeline(src recordSource, name string) bool {
+	workers := max(1, runtime.GOMAXPROCS(0))
+	depth := 2*workers + 2
+	order := make(chan *jsonBatch, depth)
+	work := make(chan *jsonBatch, depth)
+	free := make(chan *jsonBatch, depth+workers+1)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	defer func() {
+		close(stop)
+		wg.Wait()
+	}()
+
+	wg.Go(func() {
+		defer close(work)
+		defer close(order)
+		for {
+			var b *jsonBatch
+			select {
+			case b = <-free:
+			default:
+				b = &jsonBatch{}
+			}
+			b.reset()
+			eof, tail := src.fill(b)
+			b.tail = tail
+			select {
+			case order <- b:
+			case <-stop:
+				return
+			}
+			select {
+			case work <- b:
+			case <-stop:
+				return
+			}
+			if eof {
+				return
+			}
+		}
+	})
+	for range workers {
+		wg.Go(func() {
+			for {
+				select {
+				case b, ok := <-work:
+					if !ok {
+						return
+					}
+					decodeBatch(b, name)
+					close(b.done)
+				case <-stop:
+					return
+				}
+			}
+		})
+	}
+
+	bad, good := 0, 0
+	for b := range order {
+		select {
+		case <-b.done:
+		case <-e.ctx.Done():
+			return e.alive() // false: reports ctx.Err()
+		}
+		for _, r := range b.out {
+			if r.err != nil {
+				bad++
+				if good == 0 && bad > giveUpAfter {
+					return e.emit(Article{}, &Problem{Path: name, Err: fmt.Errorf("%w: giving up after %d bad records and no good one", ErrMalformed, giveUpAfter)})
+				}
+			} else {
+				good++
+			}
+			if !e.emit(r.a, r.err) {
+				return false
+			}
+		}
+		if b.tail != nil && !e.emit(Article{}, b.tail) {
+			return false
+		}
+		if cap(b.buf) <= 4*batchBytes { // do not hoard a huge record's buffer
+			select {
+			case free <- b:
+			default:
+			}
+		}
+	}
+	return true
+}
+
+func decodeBatch(b *jsonBatch, name string) {
+	for _, r := range b.recs {
+		if r.over > 0 {
+			err := fmt.Errorf("%w: record over %d bytes", ErrTooLarge, r.over)
+			b.out = append(b.out, result{err: &Problem{Path: name, Line: r.line, Err: err}})
+			continue
+		}
+		a, err := decodeArticle(b.buf[r.lo:r.hi], name)
+		if err != nil {
+			b.out = append(b.out, result{err: &Problem{Path: name, Line: r.line, Err: err}})
+			continue
+		}
+		b.out = append(b.out, result{a: a})
+	}
+}
+
+// decodeArticle turns one raw JSON record into an article.
+func decodeArticle(raw []byte, origin string) (Article, error) {
+	if !utf8.Valid(raw) {
+		return Article{}, fmt.Errorf("%w at column %d", ErrInvalidUTF8, invalidUTF8At(raw)+1)
+	}
+	rec, err := decodeRecord(string(raw))
+	if err != nil {
+		return Article{}, err
+	}
+	return rec.article(origin)
+}
+
+// invalidUTF8At returns the offset of the first invalid UTF-8 byte in b.
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return len(b)
+}
+
+// article cleans a decoded record. Short metadata is copied so that holding
+// on to an ID or a title does not pin the whole input line in memory;
+// paragraphs stay substrings of it (they are most of it anyway).
+func (r *record) article(origin string) (Article, error) {
+	a := Article{
+		ID:       strings.Clone(strings.TrimSpace(r.id)),
+		URL:      strings.Clone(strings.TrimSpace(r.url)),
+		Source:   strings.Clone(strings.TrimSpace(r.source)),
+		Title:    strings.Clone(strings.TrimSpace(r.title)),
+		Summary:  strings.Clone(strings.TrimSpace(r.summary)),
+		Byline:   strings.Clone(strings.TrimSpace(r.byline)),
+		Category: strings.Clone(strings.TrimSpace(r.category)),
+	}
+	if r.published != "" {
+		d, err := ParseDate(r.published)
+		if err != nil {
+			return Article{}, fmt.Errorf("%w: published: %w", ErrBadField, err)
+		}
+		a.Published = d
+	}
+	for _, p := range r.paragraphs {
+		a.Paragraphs = appendPassages(a.Paragraphs, p)
+	}
+	if len(a.Paragraphs) == 0 {
+		a.Paragraphs = appendBody(a.Paragraphs, r.body)
+	}
+	if len(a.Paragraphs) == 0 && a.Summary == "" {
+		return Article{}, ErrNoText
+	}
+	finish(&a, origin)
+	return a, nil
+}
+
+// appendBody splits body into paragraphs at blank lines, and those into
+// passages.
+func appendBody(dst []string, body string) []string {
+	for off := 0; off < len(body); {
+		end, next := nextBlock(body, off)
+		dst = appendPassages(dst, body[off:end])
+		off = next
+	}
+	return dst
+}
+
+// lineSource reads JSONL: one record per line, blank lines skipped.
+type lineSource struct {
+	br   *bufio.Reader
+	name string
+	line int // lines read so far
+	max  int // longest record kept, in bytes
+}
+
+func (s *lineSource) fill(b *jsonBatch) (bool, *Problem) {
+	for len(b.recs) < batchRecs && len(b.buf) < batchBytes {
+		lo := len(b.buf)
+		s.line++
+		tooLong := false
+		var err error
+		for {
+			var frag []byte
+			frag, err = s.br.ReadSlice('\n')
+			if !tooLong && len(b.buf)-lo+len(frag) > s.max {
+				tooLong = true
+				b.buf = b.buf[:lo]
+			}
+			if !tooLong {
+				b.buf = append(b.buf, frag...)
+			}
+			if err != bufio.ErrBufferFull {
+				break
+			}
+		}
+		rec := bytes.TrimLeft(b.buf[lo:], " \t\r\n")
+		start := len(b.buf) - len(rec)
+		rec = bytes.TrimRight(rec, " \t\r\n")
+		switch {
+		case tooLong:
+			b.recs = append(b.recs, rawRec{lo, lo, s.line, s.max})
+		case len(rec) > 0:
+			b.recs = append(b.recs, rawRec{start, start + len(rec), s.line, 0})
+		default:
+			b.buf = b.buf[:lo]
+		}
+		if err == io.EOF {
+			return true, nil
+		}
+		if err != nil {
+			return true, &Problem{Path: s.name, Line: s.line, Err: readErr(err)}
+		}
+	}
+	return false, nil
+}
+
+func readErr(err error) error {
+	if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("gzip: %w", err)
+	}
+	return fmt.Errorf("read: %w", err)
+}
