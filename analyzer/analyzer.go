@@ -123,3 +123,47 @@ func init() {
 	register(BigramName, NewBigramAnalyzer(false))
 	register(FoldedBigramName, NewBigramAnalyzer(true))
 }
+
+// Syllable is one token of a text in both its forms, with what the index
+// needs to rebuild every analyzer's output from one pass.
+type Syllable struct {
+	Exact  string `json:"exact"`  // as the vi analyzer gives it
+	Folded string `json:"folded"` // as the vi_folded analyzer gives it
+	Start  int    `json:"start"`
+	End    int    `json:"end"`
+	// Position is the token's position in the vi and vi_folded streams.
+	Position int `json:"position"`
+	// Whole marks a compound's whole form (covid-19), whose parts follow
+	// it; it takes no part in bigrams.
+	Whole bool `json:"whole,omitempty"`
+	// Joined reports that the previous non-Whole syllable stands right
+	// before this one, so that the two make a bigram.
+	Joined bool `json:"joined,omitempty"`
+}
+
+// Syllables analyzes text once into its tokens in exact and folded form.
+// Tokens(text, false), Tokens(text, true) and both Bigrams are derivable
+// from it: the bigrams join each Joined syllable to the non-Whole one
+// before it.
+func Syllables(text string) []Syllable {
+	input := []byte(text)
+	var (
+		out   = make([]Syllable, 0, len(input)/5)
+		arena = make([]byte, 0, 2*len(input)+16)
+	)
+	scan(input, func(s span) {
+		var exact, folded []byte
+		arena, exact = appendTerm(arena, input[s.start:s.end], appendNormalized)
+		arena, folded = appendTerm(arena, exact, appendFolded)
+		out = append(out, Syllable{
+			Exact:    string(exact),
+			Folded:   string(folded),
+			Start:    s.start,
+			End:      s.end,
+			Position: len(out) + 1,
+			Whole:    !s.inText(),
+			Joined:   s.joined && s.inText(),
+		})
+	})
+	return out
+}

@@ -281,3 +281,44 @@ func TestDecodeRuneAgreesWithUTF8(t *testing.T) {
 		}
 	}
 }
+
+// TestSyllablesAgreeWithAnalyzers checks that the one-pass analysis gives
+// exactly the registered analyzers' tokens and bigrams.
+func TestSyllablesAgreeWithAnalyzers(t *testing.T) {
+	texts := []string{
+		"(ANTV) - Nhận lời mời của Bộ Công an Trung Quốc, từ 12 đến 16/9/2023, Đoàn đại biểu",
+		"dịch Covid-19 tại TP.HCM, ma, túy. Ma\n túy; hoà bình Du\u031bo\u031b\u0300ng news@antv.gov.vn",
+		"", "một", "a-b-c d",
+	}
+	for _, text := range texts {
+		syl := Syllables(text)
+		var exact, folded, bi, fbi []string
+		var prev *Syllable
+		for i := range syl {
+			s := &syl[i]
+			exact = append(exact, s.Exact)
+			folded = append(folded, s.Folded)
+			if s.Whole {
+				continue
+			}
+			if s.Joined && prev != nil {
+				bi = append(bi, prev.Exact+" "+s.Exact)
+				fbi = append(fbi, prev.Folded+" "+s.Folded)
+			}
+			prev = s
+		}
+		for _, c := range []struct {
+			name      string
+			got, want []string
+		}{
+			{"exact", exact, terms(Tokens(text, false))},
+			{"folded", folded, terms(Tokens(text, true))},
+			{"bigrams", bi, terms(Bigrams(text, false))},
+			{"folded bigrams", fbi, terms(Bigrams(text, true))},
+		} {
+			if strings.Join(c.got, "|") != strings.Join(c.want, "|") {
+				t.Errorf("%s of %q:\nSyllables %q\nanalyzer  %q", c.name, text, c.got, c.want)
+			}
+		}
+	}
+}
