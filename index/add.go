@@ -1,0 +1,348 @@
+package index
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/vnsearch/vnsearch/corpus"
+)
+
+// AddStats counts what Add did with the articles it was given.
+type AddStats struct {
+	Added     int `json:"added"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
+}
+
+// Plus returns the sum of two counts.
+func (s AddStats) Plus(o AddStats) AddStats {
+	return AddStats{Added: s.Added + o.Added, Updated: s.Updated + o.Updated, Unchanged: s.Unchanged + o.Unchanged}
+}
+
+// Add indexes articles as one batch: a new ID is added, an ID already
+// indexed with the same content and origin is left alone, a changed one is
+// replaced. When Add returns without error the batch is on disk and
+// survives a crash of the process. Articles without an ID are refused.
+func (ix *Index) Add(ctx context.Context, articles []corpus.Article) (AddStats, error) {
+	var stats AddStats
+	if ix.readOnly {
+		return stats, fmt.Errorf("index: add: %w", ErrReadOnly)
+	}
+	// The last of several articles with one ID wins, as it would across
+	// batches.
+	latest := make(map[string]int, len(articles))
+	ids := make([]string, 0, len(articles))
+	for i := range articles {
+		id := articles[i].ID
+		if id == "" {
+			return stats, fmt.Errorf("index: add: article %d (%q) has no ID", i, articles[i].Title)
+		}
+		if _, seen := latest[id]; !seen {
+			ids = append(ids, id)
+		}
+		latest[id] = i
+	}
+	stamps, err := ix.stamps(ctx, ids)
+	if err != nil {
+		return stats, err
+	}
+	batch := ix.bleve.NewBatch()
+	for _, id := range ids {
+		a := &articles[latest[id]]
+		doc, stamp, err := toDocument(a)
+		if err != nil {
+			return stats, fmt.Errorf("index: add %s: %w", id, err)
+		}
+		old, exists := stamps[id]
+		switch {
+		case exists && old == stamp:
+			stats.Unchanged++
+			continue
+		case exists:
+			stats.Updated++
+		default:
+			stats.Added++
+		}
+		if err := batch.Index(id, doc); err != nil {
+			return AddStats{}, fmt.Errorf("index: add %s: %w", id, err)
+		}
+	}
+	if batch.Size() == 0 {
+		return stats, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return AddStats{}, err
+	}
+	if err := ix.bleve.Batch(batch); err != nil {
+		return AddStats{}, fmt.Errorf("index: add batch of %d: %w", batch.Size(), err)
+	}
+	return stats, nil
+}
+
+// StreamOptions tune AddStream.
+type StreamOptions struct {
+	// BatchSize is the number of articles a batch holds: 1,000 by default.
+	// Each batch is one segment on disk and one fsync.
+	BatchSize int
+	// Workers is how many batches are analyzed and written at once: by
+	// default as many as there are CPUs.
+	Workers int
+	// Progress, when set, is called after each batch with the counts so
+	// far. Calls do not overlap.
+	Progress func(AddStats)
+}
+
+// AddStream adds a stream of articles in batches, several batches at once
+// so that analysis and segment building use every core. Articles are
+// counted and handled as Add does; when one ID comes twice, the later
+// article wins, as it would in one Add. On error, the batches acknowledged
+// so far stay indexed.
+func (ix *Index) AddStream(ctx context.Context, articles iter.Seq[corpus.Article], opts StreamOptions) (AddStats, error) {
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 1000
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var (
+		mu       sync.Mutex
+		total    AddStats
+		firstErr error
+		wg       sync.WaitGroup
+		slots    = make(chan struct{}, opts.Workers)
+		inFlight = map[string]bool{} // IDs of batches being written
+	)
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if firstErr == nil {
+			firstErr = err
+			cancel()
+		}
+	}
+	dispatch := func(batch []corpus.Article) {
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			stats, err := ix.Add(ctx, batch)
+			mu.Lock()
+			for _, a := range batch {
+				delete(inFlight, a.ID)
+			}
+			total = total.Plus(stats)
+			if err == nil && opts.Progress != nil {
+				opts.Progress(total)
+			}
+			mu.Unlock()
+			if err != nil {
+				fail(err)
+			}
+		}()
+	}
+
+	batch := make([]corpus.Article, 0, opts.BatchSize)
+	for a := range articles {
+		if ctx.Err() != nil {
+			break
+		}
+		mu.Lock()
+		busy := inFlight[a.ID]
+		mu.Unlock()
+		if busy {
+			// The same ID is being written: let that batch land first, so
+			// that this later article replaces it rather than races it.
+			if len(batch) > 0 {
+				dispatch(batch)
+				batch = make([]corpus.Article, 0, opts.BatchSize)
+			}
+			wg.Wait()
+		}
+		mu.Lock()
+		inFlight[a.ID] = true
+		mu.Unlock()
+		batch = append(batch, a)
+		if len(batch) == opts.BatchSize {
+			dispatch(batch)
+			batch = make([]corpus.Article, 0, opts.BatchSize)
+		}
+	}
+	if len(batch) > 0 && ctx.Err() == nil {
+		dispatch(batch)
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if firstErr == nil {
+		firstErr = ctx.Err()
+	}
+	return total, firstErr
+}
+
+// toDocument maps an article to what the index stores, and the stamp that
+// tells whether it changed.
+func toDocument(a *corpus.Article) (document, string, error) {
+	if a.Hash == "" {
+		a.Hash = a.ContentHash()
+	}
+	raw, err := json.Marshal(a)
+	if err != nil {
+		return document{}, "", err
+	}
+	body := a.Paragraphs
+	if a.Summary != "" {
+		body = append([]string{a.Summary}, a.Paragraphs...)
+	}
+	doc := document{
+		Title:    a.Title,
+		Body:     body,
+		Source:   a.Source,
+		Category: a.Category,
+		Origin:   a.Origin,
+		Stamp:    a.Hash + " " + a.Origin,
+		Article:  string(raw),
+	}
+	if !a.Published.IsZero() {
+		s := a.Published.Time.Format("2006-01-02T15:04:05Z07:00")
+		doc.Published = &s
+	}
+	return doc, doc.Stamp, nil
+}
+
+// stamps returns the stamp of each of ids already in the index. It reads
+// them from doc values, which the sort of a search returns, instead of
+// loading every stored article.
+func (ix *Index) stamps(ctx context.Context, ids []string) (map[string]string, error) {
+	stamps := make(map[string]string, len(ids))
+	const chunk = 1000
+	for len(ids) > 0 {
+		n := min(len(ids), chunk)
+		req := bleve.NewSearchRequestOptions(query.NewDocIDQuery(ids[:n]), n, 0, false)
+		req.SortBy([]string{fieldStamp})
+		res, err := ix.bleve.SearchInContext(ctx, req)
+		if err != nil {
+			return nil, fmt.Errorf("index: look up %d IDs: %w", n, err)
+		}
+		for _, hit := range res.Hits {
+			if len(hit.Sort) > 0 {
+				stamps[hit.ID] = hit.Sort[0]
+			}
+		}
+		ids = ids[n:]
+	}
+	return stamps, nil
+}
+
+// Delete removes the articles with the given IDs and returns how many
+// there were.
+func (ix *Index) Delete(ctx context.Context, ids ...string) (int, error) {
+	if ix.readOnly {
+		return 0, fmt.Errorf("index: delete: %w", ErrReadOnly)
+	}
+	stamps, err := ix.stamps(ctx, ids)
+	if err != nil {
+		return 0, err
+	}
+	if len(stamps) == 0 {
+		return 0, nil
+	}
+	batch := ix.bleve.NewBatch()
+	for id := range stamps {
+		batch.Delete(id)
+	}
+	if err := ix.bleve.Batch(batch); err != nil {
+		return 0, fmt.Errorf("index: delete %d articles: %w", len(stamps), err)
+	}
+	return len(stamps), nil
+}
+
+// Get returns the article with the given ID, or ErrNotFound.
+func (ix *Index) Get(ctx context.Context, id string) (corpus.Article, error) {
+	articles, err := ix.load(ctx, []string{id})
+	if err != nil {
+		return corpus.Article{}, err
+	}
+	a, ok := articles[id]
+	if !ok {
+		return corpus.Article{}, fmt.Errorf("index: %q: %w", id, ErrNotFound)
+	}
+	return a, nil
+}
+
+// load reads the stored articles with the given IDs.
+func (ix *Index) load(ctx context.Context, ids []string) (map[string]corpus.Article, error) {
+	req := bleve.NewSearchRequestOptions(query.NewDocIDQuery(ids), len(ids), 0, false)
+	req.Fields = []string{fieldArticle}
+	res, err := ix.bleve.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("index: load %d articles: %w", len(ids), err)
+	}
+	out := make(map[string]corpus.Article, len(res.Hits))
+	for _, hit := range res.Hits {
+		a, err := decodeArticle(hit.ID, hit.Fields)
+		if err != nil {
+			return nil, err
+		}
+		out[hit.ID] = a
+	}
+	return out, nil
+}
+
+func decodeArticle(id string, fields map[string]interface{}) (corpus.Article, error) {
+	raw, _ := fields[fieldArticle].(string)
+	var a corpus.Article
+	if err := json.Unmarshal([]byte(raw), &a); err != nil {
+		return a, fmt.Errorf("index: article %q is damaged: %w", id, err)
+	}
+	return a, nil
+}
+
+// Prune deletes the articles that were read from files under any of roots
+// but whose IDs are not in keep: their source no longer holds them. Roots
+// are compared as cleaned paths, a directory covering everything below it.
+func (ix *Index) Prune(ctx context.Context, roots []string, keep map[string]bool) (int, error) {
+	if ix.readOnly {
+		return 0, fmt.Errorf("index: prune: %w", ErrReadOnly)
+	}
+	var gone []string
+	for _, root := range roots {
+		root = filepath.Clean(root)
+		req := bleve.NewSearchRequestOptions(query.NewPrefixQuery(root), 0, 0, false)
+		req.Query.(*query.PrefixQuery).SetField(fieldOrigin)
+		count, err := ix.bleve.SearchInContext(ctx, req)
+		if err != nil {
+			return 0, fmt.Errorf("index: prune %s: %w", root, err)
+		}
+		req.Size = int(count.Total)
+		req.SortBy([]string{fieldStamp})
+		res, err := ix.bleve.SearchInContext(ctx, req)
+		if err != nil {
+			return 0, fmt.Errorf("index: prune %s: %w", root, err)
+		}
+		for _, hit := range res.Hits {
+			if keep[hit.ID] || len(hit.Sort) == 0 {
+				continue
+			}
+			_, origin, _ := strings.Cut(hit.Sort[0], " ")
+			if origin == root || strings.HasPrefix(origin, root+string(filepath.Separator)) {
+				gone = append(gone, hit.ID)
+			}
+		}
+	}
+	if len(gone) == 0 {
+		return 0, nil
+	}
+	return ix.Delete(ctx, gone...)
+}

@@ -1,0 +1,149 @@
+// Package index is the Bleve index of Vietnamese news articles and the one
+// search path that the command line and the HTTP endpoint share.
+//
+// Every text field — the title, and the body: summary and each paragraph —
+// is indexed two ways by package analyzer: exact syllables, and folded
+// syllables with their positions. A query matches on folded syllables, so
+// "ma tuy" finds "ma túy"; exact syllables rank the diacritics the reader
+// typed first; positions rank query syllables that stand side by side (a
+// Vietnamese word) above the same syllables scattered, and match quoted
+// phrases. Snippets are cut from the best-matching paragraph of the stored
+// article.
+package index
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	bolt "go.etcd.io/bbolt"
+)
+
+var (
+	// ErrBusy means another process holds the index for writing.
+	ErrBusy = errors.New("index is in use by another process")
+	// ErrIncompatible means the index was built by a version of vnsearch
+	// whose mapping this one cannot read.
+	ErrIncompatible = errors.New("index was built by an incompatible version of vnsearch")
+	// ErrNotExist means there is no index at the path.
+	ErrNotExist = errors.New("no index")
+	// ErrNotFound means no article has the ID asked for.
+	ErrNotFound = errors.New("article not found")
+	// ErrReadOnly means a write was asked of an index opened read-only.
+	ErrReadOnly = errors.New("index is open read-only")
+)
+
+// lockTimeout bounds the wait for the index's lock. Bolt waits forever by
+// default; a second process must hear that the index is busy instead.
+const lockTimeout = 2 * time.Second
+
+// Index is an open vnsearch index. It is safe for concurrent use: one
+// writer and any number of searches at once.
+type Index struct {
+	bleve    bleve.Index
+	path     string
+	readOnly bool
+}
+
+// Options tune Open.
+type Options struct {
+	// ReadOnly opens the index for searching only; several read-only
+	// processes may share an index that no writer holds.
+	ReadOnly bool
+}
+
+// Exists reports whether an index (of any version) is at path.
+func Exists(path string) bool {
+	_, err := os.Stat(filepath.Join(path, "index_meta.json"))
+	return err == nil
+}
+
+// Create makes a new, empty index at path, which must not exist.
+func Create(path string) (*Index, error) {
+	if Exists(path) {
+		return nil, fmt.Errorf("index: create %s: an index already exists there", path)
+	}
+	m, err := newMapping()
+	if err != nil {
+		return nil, fmt.Errorf("index: mapping: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("index: create %s: %w", path, err)
+	}
+	b, err := bleve.NewUsing(path, m, scorch.Name, scorch.Name, runtimeConfig(false))
+	if err != nil {
+		return nil, fmt.Errorf("index: create %s: %w", path, wrapOpenError(err))
+	}
+	if err := b.SetInternal([]byte(versionKey), []byte(MappingVersion)); err != nil {
+		_ = b.Close()
+		return nil, fmt.Errorf("index: create %s: %w", path, err)
+	}
+	return &Index{bleve: b, path: path}, nil
+}
+
+// Open opens the index at path. It fails with ErrNotExist when there is
+// none, ErrBusy when another process holds it, and ErrIncompatible when an
+// older vnsearch built it.
+func Open(path string, opts Options) (*Index, error) {
+	if !Exists(path) {
+		return nil, fmt.Errorf("index: open %s: %w", path, ErrNotExist)
+	}
+	b, err := bleve.OpenUsing(path, runtimeConfig(opts.ReadOnly))
+	if err != nil {
+		return nil, fmt.Errorf("index: open %s: %w", path, wrapOpenError(err))
+	}
+	version, err := b.GetInternal([]byte(versionKey))
+	if err != nil {
+		_ = b.Close()
+		return nil, fmt.Errorf("index: open %s: %w", path, err)
+	}
+	if string(version) != MappingVersion {
+		_ = b.Close()
+		found := string(version)
+		if found == "" {
+			found = "unknown"
+		}
+		return nil, fmt.Errorf("index: open %s: %w (index mapping %s, this build reads %s): "+
+			"delete the directory and index the articles again", path, ErrIncompatible, found, MappingVersion)
+	}
+	return &Index{bleve: b, path: path, readOnly: opts.ReadOnly}, nil
+}
+
+// OpenOrCreate opens the index at path for writing, creating it when
+// there is none.
+func OpenOrCreate(path string) (*Index, error) {
+	if Exists(path) {
+		return Open(path, Options{})
+	}
+	return Create(path)
+}
+
+func runtimeConfig(readOnly bool) map[string]interface{} {
+	return map[string]interface{}{
+		"read_only":    readOnly,
+		"bolt_timeout": lockTimeout.String(),
+	}
+}
+
+// wrapOpenError turns Bleve's lock timeout into ErrBusy.
+func wrapOpenError(err error) error {
+	if errors.Is(err, bolt.ErrTimeout) {
+		return fmt.Errorf("%w (waited %s for its lock)", ErrBusy, lockTimeout)
+	}
+	return err
+}
+
+// Path returns the directory of the index.
+func (ix *Index) Path() string { return ix.path }
+
+// Close releases the index and its lock.
+func (ix *Index) Close() error {
+	if err := ix.bleve.Close(); err != nil {
+		return fmt.Errorf("index: close %s: %w", ix.path, err)
+	}
+	return nil
+}

@@ -1,0 +1,547 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/vnsearch/vnsearch/corpus"
+)
+
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(crashChildEnv); dir != "" {
+		crashChild(dir)
+		return
+	}
+	code := m.Run()
+	if searchIndexes.dir != "" {
+		searchIndexes.vn.Close()
+		searchIndexes.stock.Close()
+		os.RemoveAll(searchIndexes.dir)
+	}
+	os.Exit(code)
+}
+
+// seedIndex returns a new index holding the five seed pages, and the ID of
+// each seed by its number ("000" … "004").
+func seedIndex(t *testing.T) (*Index, map[string]string) {
+	t.Helper()
+	ix, err := Create(filepath.Join(t.TempDir(), "idx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	ids := map[string]string{}
+	var seeds []corpus.Article
+	for a, err := range corpus.Seeds(context.Background()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		seeds = append(seeds, a)
+		ids[strings.TrimPrefix(a.Origin, "seeds/")[:3]] = a.ID
+	}
+	if len(seeds) != 5 {
+		t.Fatalf("got %d seeds, want 5", len(seeds))
+	}
+	if _, err := ix.Add(context.Background(), seeds); err != nil {
+		t.Fatal(err)
+	}
+	return ix, ids
+}
+
+func search(t *testing.T, ix *Index, q string) []Hit {
+	t.Helper()
+	res, err := ix.Search(context.Background(), Request{Query: q, Size: MaxSize})
+	if err != nil {
+		t.Fatalf("search %q: %v", q, err)
+	}
+	return res.Hits
+}
+
+func hitIDs(hits []Hit) []string {
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	return ids
+}
+
+// rank returns the 1-based rank of id in hits, or 0.
+func rank(hits []Hit, id string) int {
+	return slices.Index(hitIDs(hits), id) + 1
+}
+
+func article(id, title string, paragraphs ...string) corpus.Article {
+	return corpus.Article{ID: id, Title: title, Source: "Test", Paragraphs: paragraphs}
+}
+
+func addArticles(t *testing.T, ix *Index, articles ...corpus.Article) AddStats {
+	t.Helper()
+	stats, err := ix.Add(context.Background(), articles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stats
+}
+
+func TestSeedRanking(t *testing.T) {
+	ix, seed := seedIndex(t)
+
+	if hits := search(t, ix, "ma túy"); len(hits) != 5 {
+		t.Errorf("ma túy: got %d hits %v, want all five seeds", len(hits), hitIDs(hits))
+	}
+	for _, q := range []string{"Trùng Khánh", "trung khanh", "Trùng khanh", "TRÙNG KHÁNH"} {
+		hits := search(t, ix, q)
+		if len(hits) == 0 || hits[0].ID != seed["000"] {
+			t.Errorf("%s: got %v, want seed 000 (%s) first", q, hitIDs(hits), seed["000"])
+		}
+	}
+	hits := search(t, ix, "Quách Thanh Côn")
+	if len(hits) < 2 || !sameSet(hitIDs(hits[:2]), []string{seed["001"], seed["003"]}) {
+		t.Errorf("Quách Thanh Côn: got %v, want seeds 001 and 003 first", hitIDs(hits))
+	}
+	// Only boilerplate of the pages mentions these.
+	for _, q := range []string{"Cuba", "24Gold", "Đắk Lắk", "dak lak", "Haivl", "Venezuela"} {
+		if hits := search(t, ix, q); len(hits) != 0 {
+			t.Errorf("%s: got %v, want nothing", q, hitIDs(hits))
+		}
+	}
+}
+
+func TestBestParagraph(t *testing.T) {
+	ix, seed := seedIndex(t)
+	hits := search(t, ix, "Trùng Khánh")
+	if len(hits) == 0 || hits[0].ID != seed["000"] {
+		t.Fatalf("Trùng Khánh: got %v", hitIDs(hits))
+	}
+	h := hits[0]
+	a, err := ix.Get(context.Background(), h.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Paragraph < 0 || !strings.Contains(a.Paragraphs[h.Paragraph], "Trùng Khánh") {
+		t.Fatalf("best paragraph %d does not mention Trùng Khánh", h.Paragraph)
+	}
+	if !strings.Contains(h.Snippet, "Trùng Khánh") {
+		t.Errorf("snippet %q does not show Trùng Khánh", h.Snippet)
+	}
+	if n := len([]rune(h.Snippet)); n < 160 || n > 245 {
+		t.Errorf("snippet has %d characters, want about 160–240: %q", n, h.Snippet)
+	}
+	var marked []string
+	for _, r := range h.Highlights {
+		marked = append(marked, h.Snippet[r[0]:r[1]])
+	}
+	if !slices.Contains(marked, "Trùng") || !slices.Contains(marked, "Khánh") {
+		t.Errorf("highlights %q do not mark Trùng and Khánh", marked)
+	}
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
+func TestDiacriticsRankExactFirst(t *testing.T) {
+	ix, seed := seedIndex(t)
+	// A short article that only says "mà tùy": BM25 favours short texts,
+	// so only the diacritics can put it below the seeds.
+	addArticles(t, ix, article("mà-tùy", "Mỗi người một cách", "Mà tùy theo điều kiện, mỗi người chọn cách riêng."))
+
+	hits := search(t, ix, "ma túy")
+	distractor := rank(hits, "mà-tùy")
+	if distractor == 0 {
+		t.Fatalf("ma túy: distractor not found at all: %v", hitIDs(hits))
+	}
+	for n, id := range seed {
+		if r := rank(hits, id); r == 0 || r > distractor {
+			t.Errorf("ma túy: seed %s at rank %d, distractor \"mà tùy\" at %d", n, r, distractor)
+		}
+	}
+	// Without diacritics every variant matches.
+	if r := rank(search(t, ix, "ma tuy"), "mà-tùy"); r == 0 {
+		t.Error("ma tuy: does not find the article saying \"mà tùy\"")
+	}
+}
+
+func TestAdjacentSyllablesRankFirst(t *testing.T) {
+	ix, _ := seedIndex(t)
+	addArticles(t, ix,
+		article("adjacent", "Tin vắn", "Lực lượng chức năng thu giữ ma túy tại cửa khẩu."),
+		article("apart", "Tin vắn", "Ngôi nhà bị đồn có ma, chủ nhà say túy lúy suốt ngày."),
+	)
+	for _, q := range []string{"ma túy", "ma tuy"} {
+		hits := search(t, ix, q)
+		adj, apart := rank(hits, "adjacent"), rank(hits, "apart")
+		if adj == 0 || apart == 0 || adj > apart {
+			t.Errorf("%s: adjacent at %d, apart at %d: %v", q, adj, apart, hitIDs(hits))
+		}
+	}
+}
+
+func TestAllSyllablesRankAboveSome(t *testing.T) {
+	ix, _ := seedIndex(t)
+	addArticles(t, ix,
+		article("all", "Tin vắn", "Hội nghị bàn về an ninh mạng và tội phạm công nghệ cao."),
+		article("some", "Tin vắn", "Hội nghị hội nghị hội nghị bàn về kinh tế."),
+	)
+	hits := search(t, ix, "hội nghị an ninh mạng")
+	if all, some := rank(hits, "all"), rank(hits, "some"); all == 0 || some == 0 || all > some {
+		t.Errorf("all syllables at %d, some at %d", all, some)
+	}
+}
+
+func TestTitleCountsMore(t *testing.T) {
+	ix, _ := seedIndex(t)
+	filler := strings.Repeat("Nội dung bài viết không liên quan đến chủ đề chính. ", 3)
+	addArticles(t, ix,
+		article("body", "Thời tiết hôm nay", filler+"Cuối bài có nhắc đến giá xăng dầu."),
+		article("title", "Giá xăng dầu tăng mạnh", filler),
+	)
+	hits := search(t, ix, "giá xăng dầu")
+	if title, body := rank(hits, "title"), rank(hits, "body"); title == 0 || body == 0 || title > body {
+		t.Errorf("title match at %d, body match at %d", title, body)
+	}
+}
+
+func TestSpellingNeverChangesResults(t *testing.T) {
+	ix, _ := seedIndex(t)
+	addArticles(t, ix, article("hoa-binh", "Hòa bình", "Giữ gìn hoà bình và thuý"), article("mà-tùy", "Mỗi", "Mà tùy theo"))
+	groups := [][]string{
+		{"ma túy", "ma tuý", norm.NFD.String("ma túy"), norm.NFD.String("ma tuý"), "MA TÚY", "Ma Tuý"},
+		{"hòa bình", "hoà bình", norm.NFD.String("hoà bình"), "HOÀ BÌNH"},
+		{"Trùng Khánh", norm.NFD.String("Trùng Khánh"), "trùng khánh"},
+	}
+	for _, group := range groups {
+		want := search(t, ix, group[0])
+		for _, q := range group[1:] {
+			got := search(t, ix, q)
+			if !slices.Equal(hitIDs(got), hitIDs(want)) {
+				t.Errorf("%q gives %v, but %q gives %v", q, hitIDs(got), group[0], hitIDs(want))
+			}
+		}
+	}
+}
+
+func TestPhrasesAndExclusions(t *testing.T) {
+	ix, seed := seedIndex(t)
+	addArticles(t, ix,
+		article("scattered", "Tin vắn", "Bộ trưởng Bộ Công Thương gặp lực lượng công an địa phương."),
+		article("phrase", "Tin vắn", "Bộ Công an tổ chức hội nghị."),
+	)
+	hits := search(t, ix, `"Bộ Công an"`)
+	if rank(hits, "phrase") == 0 || rank(hits, "scattered") != 0 {
+		t.Errorf(`"Bộ Công an": got %v, want the phrase article and not the scattered one`, hitIDs(hits))
+	}
+	if len(search(t, ix, `"bo cong an"`)) != len(hits) {
+		t.Error(`"bo cong an" and "Bộ Công an" differ`)
+	}
+	hits = search(t, ix, `"Bộ Công an" Trung Quốc`)
+	if len(hits) < 6 || rank(hits, "phrase") < 6 {
+		t.Errorf(`"Bộ Công an" Trung Quốc: got %v, want the seeds (which also say Trung Quốc) above the phrase-only article`, hitIDs(hits))
+	}
+	hits = search(t, ix, `ma túy -"Trùng Khánh"`)
+	if len(hits) != 4 || rank(hits, seed["000"]) != 0 {
+		t.Errorf(`ma túy -"Trùng Khánh": got %v, want the four seeds other than 000`, hitIDs(hits))
+	}
+	hits = search(t, ix, `ma túy -Quách`)
+	if rank(hits, seed["001"]) != 0 || rank(hits, seed["003"]) != 0 || len(hits) != 3 {
+		t.Errorf("ma túy -Quách: got %v, want the three seeds not naming Quách", hitIDs(hits))
+	}
+	// Only exclusions: everything else.
+	if hits := search(t, ix, "-Quách"); len(hits) != 5 {
+		t.Errorf("-Quách: got %d hits, want 5", len(hits))
+	}
+}
+
+func TestBadQueries(t *testing.T) {
+	ix, _ := seedIndex(t)
+	ctx := context.Background()
+	for _, r := range []Request{
+		{Query: ""},
+		{Query: " ,.;!? "},
+		{Query: `""`},
+		{Query: "-"},
+		{Query: "ma \xff túy"},
+		{Query: strings.Repeat("túy ", 300)},
+		{Query: "ma túy", Size: MaxSize + 1},
+		{Query: "ma túy", From: -1},
+		{Query: "ma túy", From: MaxWindow},
+		{Query: "ma túy", Sort: "title"},
+		{Query: "ma túy", Since: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)},
+	} {
+		if _, err := ix.Search(ctx, r); !errors.Is(err, ErrBadQuery) {
+			t.Errorf("Search(%+.40v) = %v, want ErrBadQuery", r, err)
+		}
+	}
+	// Odd but valid: never a syntax error.
+	for _, q := range []string{`ma "túy`, "a - b", "title:ma", "túy*", "ma -", "(ma túy)", strings.Repeat("túy ", 200)} {
+		if _, err := ix.Search(ctx, Request{Query: q}); err != nil {
+			t.Errorf("Search(%.30q): %v", q, err)
+		}
+	}
+}
+
+func TestFiltersSortAndPaging(t *testing.T) {
+	ix, seed := seedIndex(t) // seed 002 alone states a date: 2023-09
+	date := func(s string) corpus.Date {
+		d, err := corpus.ParseDate(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	old := article("old", "Ma túy năm cũ", "Bắt giữ ma túy.")
+	old.Published, old.Source, old.Category = date("2019-05-01"), "Tuổi Trẻ", "Pháp luật"
+	mid := article("mid", "Ma túy năm giữa", "Bắt giữ ma túy.")
+	mid.Published, mid.Source, mid.Category = date("2021-03"), "Thanh Niên", "Pháp luật"
+	recent := article("new", "Ma túy năm nay", "Bắt giữ ma túy.")
+	recent.Published, recent.Source, recent.Category = date("2024-02-10"), "Thanh Niên", "Xã hội"
+	addArticles(t, ix, old, mid, recent)
+	ctx := context.Background()
+	ids := func(r Request) []string {
+		t.Helper()
+		r.Query = "ma túy"
+		res, err := ix.Search(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hitIDs(res.Hits)
+	}
+	if got := ids(Request{Sources: []string{"thanh niên"}}); !sameSet(got, []string{"mid", "new"}) {
+		t.Errorf("source thanh niên: %v", got)
+	}
+	if got := ids(Request{Sources: []string{"Tuổi Trẻ", "THANH NIÊN"}}); !sameSet(got, []string{"old", "mid", "new"}) {
+		t.Errorf("two sources: %v", got)
+	}
+	if got := ids(Request{Categories: []string{"pháp luật"}}); !sameSet(got, []string{"old", "mid"}) {
+		t.Errorf("category: %v", got)
+	}
+	since := date("2021-01").Time
+	if got := ids(Request{Since: since}); !sameSet(got, []string{"mid", "new", seed["002"]}) {
+		t.Errorf("since 2021-01: %v", got)
+	}
+	if got := ids(Request{Until: since}); !sameSet(got, []string{"old"}) {
+		t.Errorf("until 2021-01: %v", got)
+	}
+	if got := ids(Request{Sort: ByDate, Size: 4}); !slices.Equal(got, []string{"new", seed["002"], "mid", "old"}) {
+		t.Errorf("by date: %v", got)
+	}
+	all := ids(Request{Size: 8})
+	var paged []string
+	for from := 0; from < 8; from += 3 {
+		paged = append(paged, ids(Request{From: from, Size: 3})...)
+	}
+	if !slices.Equal(all, paged) {
+		t.Errorf("pages of 3 give %v, one page gives %v", paged, all)
+	}
+	res, err := ix.Search(ctx, Request{Query: "ma túy", Size: 2})
+	if err != nil || res.Total != 8 || len(res.Hits) != 2 {
+		t.Errorf("total %d with %d hits (%v), want 8 and 2", res.Total, len(res.Hits), err)
+	}
+}
+
+func TestIncrementalUpdates(t *testing.T) {
+	ix, _ := seedIndex(t)
+	ctx := context.Background()
+	a := article("x1", "Thị trường hôm nay", "Giá vàng tăng mạnh.")
+	b := article("x2", "Thời tiết", "Trời nắng nóng.")
+	if got := addArticles(t, ix, a, b); got != (AddStats{Added: 2}) {
+		t.Errorf("first add: %+v", got)
+	}
+	if got := addArticles(t, ix, a, b); got != (AddStats{Unchanged: 2}) {
+		t.Errorf("re-add: %+v", got)
+	}
+	a.Paragraphs = []string{"Giá bạc giảm nhẹ."}
+	a.Hash = ""
+	if got := addArticles(t, ix, a, b); got != (AddStats{Updated: 1, Unchanged: 1}) {
+		t.Errorf("modify: %+v", got)
+	}
+	if rank(search(t, ix, "vàng tăng mạnh"), "x1") != 0 {
+		t.Error("old text of x1 still found after update")
+	}
+	if rank(search(t, ix, "bạc giảm"), "x1") == 0 {
+		t.Error("new text of x1 not found after update")
+	}
+	got, err := ix.Get(ctx, "x1")
+	if err != nil || !slices.Equal(got.Paragraphs, a.Paragraphs) || got.Title != a.Title {
+		t.Errorf("Get(x1) = %+v, %v", got, err)
+	}
+	n, err := ix.Delete(ctx, "x1", "no-such-id")
+	if err != nil || n != 1 {
+		t.Errorf("Delete = %d, %v; want 1", n, err)
+	}
+	if _, err := ix.Get(ctx, "x1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Get after delete: %v, want ErrNotFound", err)
+	}
+	if rank(search(t, ix, "bạc giảm"), "x1") != 0 {
+		t.Error("deleted article still found")
+	}
+	// The same source twice leaves the index unchanged.
+	var seeds []corpus.Article
+	for a, err := range corpus.Seeds(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		seeds = append(seeds, a)
+	}
+	if got := addArticles(t, ix, seeds...); got != (AddStats{Unchanged: 5}) {
+		t.Errorf("seeds again: %+v", got)
+	}
+	// Within one batch the last article with an ID wins.
+	c1, c2 := article("dup", "Một", "Bản thứ nhất."), article("dup", "Hai", "Bản thứ hai.")
+	if got := addArticles(t, ix, c1, c2); got != (AddStats{Added: 1}) {
+		t.Errorf("duplicate IDs in a batch: %+v", got)
+	}
+	if got, _ := ix.Get(ctx, "dup"); got.Title != "Hai" {
+		t.Errorf("duplicate IDs: kept %q, want the last", got.Title)
+	}
+}
+
+func TestPrune(t *testing.T) {
+	ix, _ := seedIndex(t)
+	ctx := context.Background()
+	root := filepath.Join(t.TempDir(), "news")
+	in := func(id, file string) corpus.Article {
+		a := article(id, "Tin "+id, "Nội dung "+id+".")
+		a.Origin = filepath.Join(root, file)
+		return a
+	}
+	addArticles(t, ix, in("p1", "a.jsonl"), in("p2", "a.jsonl"), in("p3", "sub/b.txt"))
+	other := article("elsewhere", "Tin khác", "Nội dung khác.")
+	other.Origin = root + "-other/c.jsonl"
+	addArticles(t, ix, other)
+	n, err := ix.Prune(ctx, []string{root}, map[string]bool{"p1": true})
+	if err != nil || n != 2 {
+		t.Fatalf("Prune = %d, %v; want 2", n, err)
+	}
+	for id, want := range map[string]bool{"p1": true, "p2": false, "p3": false, "elsewhere": true} {
+		if _, err := ix.Get(ctx, id); (err == nil) != want {
+			t.Errorf("after prune, Get(%s) = %v", id, err)
+		}
+	}
+}
+
+func TestReadOnlyRefusesWrites(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "idx")
+	ix, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addArticles(t, ix, article("a", "Một", "Hai ba."))
+	ix.Close()
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if _, err := ro.Add(context.Background(), []corpus.Article{article("b", "B", "C.")}); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("Add on read-only: %v", err)
+	}
+	if hits := search(t, ro, "hai ba"); len(hits) != 1 {
+		t.Errorf("read-only search: %v", hitIDs(hits))
+	}
+}
+
+func TestIncompatibleIndexRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "idx")
+	ix, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.bleve.SetInternal([]byte(versionKey), []byte("vnsearch-0")); err != nil {
+		t.Fatal(err)
+	}
+	ix.Close()
+	_, err = Open(path, Options{})
+	if !errors.Is(err, ErrIncompatible) || !strings.Contains(err.Error(), "index the articles again") {
+		t.Errorf("Open of an old index: %v", err)
+	}
+	if _, err := Open(filepath.Join(t.TempDir(), "none"), Options{}); !errors.Is(err, ErrNotExist) {
+		t.Errorf("Open of nothing: %v", err)
+	}
+}
+
+func TestAddRefusesArticlesWithoutID(t *testing.T) {
+	ix, _ := seedIndex(t)
+	_, err := ix.Add(context.Background(), []corpus.Article{article("ok", "A", "B."), article("", "No ID", "C.")})
+	if err == nil {
+		t.Fatal("Add of an article without ID succeeded")
+	}
+	if _, err := ix.Get(context.Background(), "ok"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a refused batch was partly indexed: %v", err)
+	}
+}
+
+func TestSnippetCut(t *testing.T) {
+	long := strings.Repeat("Mở đầu bài viết dài dòng. ", 20) + "Đoạn này nói về ma túy ở giữa. " + strings.Repeat("Kết thúc bài viết dài dòng. ", 20)
+	m := newMatcher(mustPlan(t, "ma túy"))
+	_, spans := m.find(long)
+	text, highlights := cut(long, spans)
+	if !strings.HasPrefix(text, ellipsis) || !strings.HasSuffix(text, ellipsis) {
+		t.Errorf("snippet %q: want ellipses at both cut ends", text)
+	}
+	if n := len([]rune(text)); n < 160 || n > 245 {
+		t.Errorf("snippet has %d characters: %q", n, text)
+	}
+	var marked []string
+	for _, h := range highlights {
+		marked = append(marked, text[h[0]:h[1]])
+	}
+	if !slices.Equal(marked, []string{"ma", "túy"}) {
+		t.Errorf("highlights %q, want ma and túy", marked)
+	}
+	inner := strings.TrimSuffix(strings.TrimPrefix(text, ellipsis), ellipsis)
+	if !strings.Contains(long, inner) || !strings.HasPrefix(long[strings.Index(long, inner)-1:], " ") {
+		t.Errorf("snippet %q is not cut at a word boundary", inner)
+	}
+	// Folded matches are highlighted too.
+	m = newMatcher(mustPlan(t, "ma túy"))
+	_, spans = m.find("Mà tùy theo")
+	if len(spans) != 2 {
+		t.Errorf("folded matches: %v", spans)
+	}
+}
+
+func mustPlan(t *testing.T, q string) *plan {
+	t.Helper()
+	parsed, err := ParseQuery(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := newPlan(parsed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func ExampleIndex_Search() {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "vnsearch-example")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	ix, err := Create(filepath.Join(dir, "idx"))
+	if err != nil {
+		panic(err)
+	}
+	defer ix.Close()
+	_, _ = ix.Add(ctx, []corpus.Article{{ID: "1", Title: "Bắt giữ ma túy", Paragraphs: []string{"Công an bắt giữ 2 kg ma túy."}}})
+	res, _ := ix.Search(ctx, Request{Query: "ma tuy"})
+	for _, h := range res.Hits {
+		fmt.Println(h.ID, h.Title, h.Snippet, h.Highlights)
+	}
+	// Output: 1 Bắt giữ ma túy Công an bắt giữ 2 kg ma túy. [[26 28] [29 33]]
+}

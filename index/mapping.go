@@ -1,0 +1,174 @@
+package index
+
+import (
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/single"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/registry"
+	bleveindex "github.com/blevesearch/bleve_index_api"
+
+	"github.com/vnsearch/vnsearch/analyzer"
+)
+
+// MappingVersion names the layout of the index: fields, analyzers and
+// what the analyzers produce. Bump it whenever an index built before the
+// change would answer differently; Open then refuses older indexes and says
+// to rebuild.
+const MappingVersion = "vnsearch-1"
+
+// versionKey holds MappingVersion in the index's internal store.
+const versionKey = "vnsearch.mapping_version"
+
+// Fields other than text.
+const (
+	fieldSource    = "source"   // outlet, normalized keyword
+	fieldCategory  = "category" // normalized keyword
+	fieldPublished = "published"
+	fieldOrigin    = "origin" // the file an article came from, for pruning
+	fieldStamp     = "stamp"  // content hash and origin, for change detection
+	fieldArticle   = "article"
+)
+
+// keywordAnalyzer indexes a whole value as one term, normalized as words
+// are (case, NFC, tone placement), so "--source vov.vn" finds "VOV.VN".
+const keywordAnalyzer = "vnsearch_keyword"
+
+// textField is one text property of an article, indexed two ways: exact
+// syllables, and folded syllables with their positions.
+type textField struct {
+	name  string
+	boost float64 // how much a match here counts against one in the body
+}
+
+func (f textField) exact() string  { return f.name + "_x" }
+func (f textField) folded() string { return f.name + "_f" }
+
+// textFields lists the article's text properties: the title, and the body
+// — the summary (lead) and then each paragraph. Two fields rather than
+// three keep queries to half the clauses; the lead needs no weight of its
+// own, standing where the body begins.
+var textFields = []textField{
+	{name: "title", boost: 3},
+	{name: "body", boost: 1},
+}
+
+// document is what the index maps: one article. Body holds one element per
+// paragraph (the summary first, when there is one), so every paragraph is
+// its own value of the body fields and no phrase spans two.
+type document struct {
+	Title     string   `json:"title"`
+	Body      []string `json:"body"`
+	Source    string   `json:"source,omitempty"`
+	Category  string   `json:"category,omitempty"`
+	Published *string  `json:"published,omitempty"` // RFC 3339
+	Origin    string   `json:"origin,omitempty"`
+	Stamp     string   `json:"stamp"`
+	Article   string   `json:"article"` // the article as JSON: stored, not indexed
+}
+
+// newMapping builds the index mapping. Only the folded syllable fields keep
+// term vectors, for their positions: quoted phrases and adjacent query
+// syllables are matched there. The exact fields serve ranking, which needs
+// term frequencies only. Nothing but the article JSON is stored; snippets
+// are cut from it.
+func newMapping() (*mapping.IndexMappingImpl, error) {
+	im := mapping.NewIndexMapping()
+	im.ScoringModel = bleveindex.BM25Scoring
+	im.IndexDynamic = false
+	im.StoreDynamic = false
+	im.DocValuesDynamic = false
+	im.DefaultAnalyzer = analyzer.Name
+	if err := im.AddCustomAnalyzer(keywordAnalyzer, map[string]interface{}{
+		"type":          custom.Name,
+		"tokenizer":     single.Name,
+		"token_filters": []string{analyzer.NormalizeName},
+	}); err != nil {
+		return nil, err
+	}
+
+	doc := mapping.NewDocumentStaticMapping()
+	for _, tf := range textFields {
+		prop := mapping.NewDocumentMapping()
+		for _, f := range []struct {
+			name, analyzer string
+			positions      bool
+		}{
+			{tf.exact(), analyzer.Name, false},
+			{tf.folded(), positionsAnalyzer, true},
+		} {
+			fm := mapping.NewTextFieldMapping()
+			fm.Name = f.name
+			fm.Analyzer = f.analyzer
+			fm.Store = false
+			fm.IncludeInAll = false
+			fm.IncludeTermVectors = f.positions
+			fm.DocValues = false
+			prop.AddFieldMapping(fm)
+		}
+		doc.AddSubDocumentMapping(tf.name, prop)
+	}
+
+	keywordField := func(name, analyzerName string, docValues bool) {
+		fm := mapping.NewTextFieldMapping()
+		fm.Analyzer = analyzerName
+		fm.Store = false
+		fm.IncludeInAll = false
+		fm.IncludeTermVectors = false
+		fm.DocValues = docValues
+		doc.AddFieldMappingsAt(name, fm)
+	}
+	keywordField(fieldSource, keywordAnalyzer, true)
+	keywordField(fieldCategory, keywordAnalyzer, true)
+	keywordField(fieldOrigin, keyword.Name, false)
+	keywordField(fieldStamp, keyword.Name, true)
+
+	published := mapping.NewDateTimeFieldMapping()
+	published.Store = false
+	published.IncludeInAll = false
+	published.DocValues = true
+	doc.AddFieldMappingsAt(fieldPublished, published)
+
+	article := mapping.NewTextFieldMapping()
+	article.Index = false
+	article.Store = true
+	article.IncludeInAll = false
+	article.IncludeTermVectors = false
+	article.DocValues = false
+	doc.AddFieldMappingsAt(fieldArticle, article)
+
+	// No _all field: every query names its fields, and _all would index
+	// every token once more.
+	doc.AddSubDocumentMapping("_all", mapping.NewDocumentDisabledMapping())
+	im.DefaultMapping = doc
+	return im, im.Validate()
+}
+
+// positionsAnalyzer is vi_folded with its tokens' offsets set to zero.
+//
+// Bleve keeps a term vector per token — position, start and end offsets,
+// array position — and has no option to keep positions alone (Lucene's and
+// Elasticsearch's index_options: positions). Phrases need positions only;
+// snippets are cut by analyzing the stored paragraph again, so the offsets
+// would be dead weight, about a fifth of the term vectors.
+const positionsAnalyzer = "vnsearch_folded_positions"
+
+type positionsOnly struct{ folded analysis.Analyzer }
+
+func (p positionsOnly) Analyze(input []byte) analysis.TokenStream {
+	stream := p.folded.Analyze(input)
+	for _, tok := range stream {
+		tok.Start, tok.End = 0, 0
+	}
+	return stream
+}
+
+func init() {
+	err := registry.RegisterAnalyzer(positionsAnalyzer, func(map[string]interface{}, *registry.Cache) (analysis.Analyzer, error) {
+		return positionsOnly{analyzer.New(true)}, nil
+	})
+	if err != nil {
+		panic(err)
+	}
+}
