@@ -166,11 +166,11 @@ func isWord(s string) bool {
 }
 
 var searchIndexes struct {
-	once   sync.Once
-	dir    string
-	vn     *Index
-	stock  *baseline.Index
-	err    error
+	once  sync.Once
+	dir   string
+	vn    *Index
+	stock *baseline.Index
+	err   error
 }
 
 // openSearchIndexes builds both indexes of baomoi once per test binary.
