@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -201,10 +202,9 @@ func toDocument(a *corpus.Article) (document, string, error) {
 	if err != nil {
 		return document{}, "", err
 	}
-	body := a.Paragraphs
-	if a.Summary != "" {
-		body = append([]string{a.Summary}, a.Paragraphs...)
-	}
+	body := make([]string, 0, firstPara+len(a.Paragraphs))
+	body = append(body, a.Title, a.Summary)
+	body = append(body, a.Paragraphs...)
 	doc := document{
 		Title:    a.Title,
 		Body:     body,
@@ -214,8 +214,11 @@ func toDocument(a *corpus.Article) (document, string, error) {
 		Stamp:    a.Hash + " " + a.Origin,
 		Article:  string(raw),
 	}
-	if !a.Published.IsZero() {
-		s := a.Published.Time.Format("2006-01-02T15:04:05Z07:00")
+	// Bleve keeps dates as nanoseconds since 1970: outside its range a
+	// date is kept in the article but cannot be filtered or sorted on.
+	if t := a.Published.Time; !a.Published.IsZero() &&
+		!t.Before(query.MinRFC3339CompatibleTime) && !t.After(query.MaxRFC3339CompatibleTime) {
+		s := t.Format(time.RFC3339)
 		doc.Published = &s
 	}
 	return doc, doc.Stamp, nil
@@ -302,8 +305,12 @@ func (ix *Index) load(ctx context.Context, ids []string) (map[string]corpus.Arti
 
 func decodeArticle(id string, fields map[string]interface{}) (corpus.Article, error) {
 	raw, _ := fields[fieldArticle].(string)
+	return unmarshalArticle(id, []byte(raw))
+}
+
+func unmarshalArticle(id string, raw []byte) (corpus.Article, error) {
 	var a corpus.Article
-	if err := json.Unmarshal([]byte(raw), &a); err != nil {
+	if err := json.Unmarshal(raw, &a); err != nil {
 		return a, fmt.Errorf("index: article %q is damaged: %w", id, err)
 	}
 	return a, nil

@@ -486,8 +486,7 @@ func TestAddRefusesArticlesWithoutID(t *testing.T) {
 func TestSnippetCut(t *testing.T) {
 	long := strings.Repeat("Mở đầu bài viết dài dòng. ", 20) + "Đoạn này nói về ma túy ở giữa. " + strings.Repeat("Kết thúc bài viết dài dòng. ", 20)
 	m := newMatcher(mustPlan(t, "ma túy"))
-	_, spans := m.find(long)
-	text, highlights := cut(long, spans)
+	text, highlights := cut(long, m.find(long))
 	if !strings.HasPrefix(text, ellipsis) || !strings.HasSuffix(text, ellipsis) {
 		t.Errorf("snippet %q: want ellipses at both cut ends", text)
 	}
@@ -506,9 +505,7 @@ func TestSnippetCut(t *testing.T) {
 		t.Errorf("snippet %q is not cut at a word boundary", inner)
 	}
 	// Folded matches are highlighted too.
-	m = newMatcher(mustPlan(t, "ma túy"))
-	_, spans = m.find("Mà tùy theo")
-	if len(spans) != 2 {
+	if spans := m.find("Mà tùy theo"); len(spans) != 2 {
 		t.Errorf("folded matches: %v", spans)
 	}
 }
@@ -544,4 +541,52 @@ func ExampleIndex_Search() {
 		fmt.Println(h.ID, h.Title, h.Snippet, h.Highlights)
 	}
 	// Output: 1 Bắt giữ ma túy Công an bắt giữ 2 kg ma túy. [[26 28] [29 33]]
+}
+
+func TestStats(t *testing.T) {
+	ix, _ := seedIndex(t)
+	a := article("dated", "Tin", "Nội dung.")
+	a.Published, _ = corpus.ParseDate("2021-05-04")
+	a.Source = "Tuổi Trẻ"
+	addArticles(t, ix, a)
+	st, err := ix.Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Articles != 6 || st.SizeBytes <= 0 {
+		t.Errorf("stats: %+v", st)
+	}
+	if st.Oldest.String() != "2021-05-04" || st.Newest.String() != "2023-09" {
+		t.Errorf("date range %s .. %s, want 2021-05-04 .. 2023-09", st.Oldest, st.Newest)
+	}
+	want := map[string]int{"antv": 2, "vov.vn": 2, "tuổi trẻ": 1}
+	got := map[string]int{}
+	for _, s := range st.Sources {
+		got[s.Source] = s.Articles
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("source %q: %d articles, want %d (all: %v)", k, got[k], v, st.Sources)
+		}
+	}
+}
+
+func TestDatesOutsideBleveRangeAreKept(t *testing.T) {
+	ix, _ := seedIndex(t)
+	a := article("ancient", "Sử cũ", "Chuyện xưa kể rằng.")
+	a.Published, _ = corpus.ParseDate("1500-01-01")
+	if _, err := ix.Add(context.Background(), []corpus.Article{a}); err != nil {
+		t.Fatalf("an article dated 1500 is refused: %v", err)
+	}
+	got, err := ix.Get(context.Background(), "ancient")
+	if err != nil || got.Published.String() != "1500-01-01" {
+		t.Errorf("Get = %v, %v", got.Published, err)
+	}
+	res, err := ix.Search(context.Background(), Request{Query: "chuyện xưa", Since: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatalf("since year 1: %v", err)
+	}
+	if rank(res.Hits, "ancient") != 0 {
+		t.Error("an article with an unindexable date matched a date filter")
+	}
 }

@@ -35,28 +35,29 @@ const (
 // are (case, NFC, tone placement), so "--source vov.vn" finds "VOV.VN".
 const keywordAnalyzer = "vnsearch_keyword"
 
-// textField is one text property of an article, indexed two ways: exact
-// syllables, and folded syllables with their positions.
-type textField struct {
-	name  string
-	boost float64 // how much a match here counts against one in the body
-}
+// The text fields. The body holds the whole text — title, summary, then
+// each paragraph, one value each — so that whether a document holds a
+// syllable, and where, is one term of one field: conjunctions stay flat and
+// positions tell paragraphs apart. The title is indexed once more, alone,
+// so that a match there can count for more.
+const (
+	fieldBodyExact  = "body_x" // exact syllables
+	fieldBodyFolded = "body_f" // folded syllables, with positions
+	fieldTitle      = "title_f"
+	// titleBoost is how much a match in the title counts, on top of its
+	// match in the body.
+	titleBoost = 2.0
+)
 
-func (f textField) exact() string  { return f.name + "_x" }
-func (f textField) folded() string { return f.name + "_f" }
+// Values of the body fields, before the paragraphs.
+const (
+	titleValue   = 0
+	summaryValue = 1
+	firstPara    = 2
+)
 
-// textFields lists the article's text properties: the title, and the body
-// — the summary (lead) and then each paragraph. Two fields rather than
-// three keep queries to half the clauses; the lead needs no weight of its
-// own, standing where the body begins.
-var textFields = []textField{
-	{name: "title", boost: 3},
-	{name: "body", boost: 1},
-}
-
-// document is what the index maps: one article. Body holds one element per
-// paragraph (the summary first, when there is one), so every paragraph is
-// its own value of the body fields and no phrase spans two.
+// document is what the index maps: one article. Body holds the title, the
+// summary and each paragraph as its own value, so that no phrase spans two.
 type document struct {
 	Title     string   `json:"title"`
 	Body      []string `json:"body"`
@@ -68,11 +69,11 @@ type document struct {
 	Article   string   `json:"article"` // the article as JSON: stored, not indexed
 }
 
-// newMapping builds the index mapping. Only the folded syllable fields keep
-// term vectors, for their positions: quoted phrases and adjacent query
-// syllables are matched there. The exact fields serve ranking, which needs
-// term frequencies only. Nothing but the article JSON is stored; snippets
-// are cut from it.
+// newMapping builds the index mapping. Only the folded body keeps term
+// vectors, for their positions: quoted phrases and adjacent query syllables
+// are matched there. The exact body and the title serve ranking, which
+// needs term frequencies only. Nothing but the article JSON is stored;
+// snippets are cut from it.
 func newMapping() (*mapping.IndexMappingImpl, error) {
 	im := mapping.NewIndexMapping()
 	im.ScoringModel = bleveindex.BM25Scoring
@@ -89,26 +90,19 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	}
 
 	doc := mapping.NewDocumentStaticMapping()
-	for _, tf := range textFields {
-		prop := mapping.NewDocumentMapping()
-		for _, f := range []struct {
-			name, analyzer string
-			positions      bool
-		}{
-			{tf.exact(), analyzer.Name, false},
-			{tf.folded(), positionsAnalyzer, true},
-		} {
-			fm := mapping.NewTextFieldMapping()
-			fm.Name = f.name
-			fm.Analyzer = f.analyzer
-			fm.Store = false
-			fm.IncludeInAll = false
-			fm.IncludeTermVectors = f.positions
-			fm.DocValues = false
-			prop.AddFieldMapping(fm)
-		}
-		doc.AddSubDocumentMapping(tf.name, prop)
+	text := func(property, field, analyzerName string, positions bool) {
+		fm := mapping.NewTextFieldMapping()
+		fm.Name = field
+		fm.Analyzer = analyzerName
+		fm.Store = false
+		fm.IncludeInAll = false
+		fm.IncludeTermVectors = positions
+		fm.DocValues = false
+		doc.AddFieldMappingsAt(property, fm)
 	}
+	text("body", fieldBodyExact, analyzer.Name, false)
+	text("body", fieldBodyFolded, positionsAnalyzer, true)
+	text("title", fieldTitle, analyzer.FoldedName, false)
 
 	keywordField := func(name, analyzerName string, docValues bool) {
 		fm := mapping.NewTextFieldMapping()

@@ -18,29 +18,17 @@ const (
 
 const ellipsis = "…"
 
-// matcher finds a query's syllables in text, as the index matched them:
-// folded, so that every diacritic variant is highlighted, with exact
-// matches and adjacent pairs counting more.
+// matcher finds a query's syllables in text as the index matched them:
+// folded, so that every diacritic variant is highlighted.
 type matcher struct {
+	plan   *plan
 	folded map[string]bool
-	exact  map[string]bool    // only when the query has diacritics
-	pairs  map[[2]string]bool // folded
 }
 
 func newMatcher(p *plan) *matcher {
-	m := &matcher{
-		folded: map[string]bool{},
-		exact:  map[string]bool{},
-		pairs:  map[[2]string]bool{},
-	}
+	m := &matcher{plan: p, folded: map[string]bool{}}
 	for _, t := range p.syllables {
 		m.folded[t.folded] = true
-		if p.accented {
-			m.exact[t.exact] = true
-		}
-	}
-	for _, pr := range p.pairs {
-		m.pairs[[2]string{pr.first.folded, pr.second.folded}] = true
 	}
 	return m
 }
@@ -48,35 +36,15 @@ func newMatcher(p *plan) *matcher {
 // span is a match: [start, end) bytes of the text.
 type span struct{ start, end int }
 
-// find returns how well text matches — distinct query syllables first,
-// then exact forms and adjacent pairs, then sheer count — and where.
-func (m *matcher) find(text string) (score float64, spans []span) {
-	syl := analyzer.Syllables(text)
-	folded := map[string]bool{}
-	exact := map[string]bool{}
-	pairs := map[[2]string]bool{}
-	var prev *analyzer.Syllable
-	for i := range syl {
-		s := &syl[i]
+// find returns where the query's syllables stand in text.
+func (m *matcher) find(text string) []span {
+	var spans []span
+	for _, s := range analyzer.Syllables(text) {
 		if m.folded[s.Folded] {
-			folded[s.Folded] = true
-			if m.exact[s.Exact] {
-				exact[s.Exact] = true
-			}
 			spans = append(spans, span{s.Start, s.End})
 		}
-		if s.Whole {
-			continue
-		}
-		if prev != nil && s.Joined {
-			if pr := [2]string{prev.Folded, s.Folded}; m.pairs[pr] {
-				pairs[pr] = true
-			}
-		}
-		prev = s
 	}
-	score = 10*float64(len(folded)) + 3*float64(len(exact)) + 5*float64(len(pairs)) + 0.1*float64(len(spans))
-	return score, mergeSpans(spans)
+	return mergeSpans(spans)
 }
 
 // mergeSpans sorts spans and joins those that overlap or touch, as the
@@ -95,32 +63,72 @@ func mergeSpans(spans []span) []span {
 }
 
 // snippet picks the paragraph of a that best matches and cuts a snippet
-// from it. paragraph is -1 when the summary serves instead: no paragraph
-// matches but the summary does.
-func (m *matcher) snippet(a *corpus.Article) (paragraph int, text string, highlights [][2]int) {
-	best, bestScore := -1, 0.0
-	var bestSpans []span
-	for i, p := range a.Paragraphs {
-		if score, spans := m.find(p); score > bestScore {
-			best, bestScore, bestSpans = i, score, spans
-		}
+// from it. The evidence tells where the query's syllables stand, so only
+// the chosen paragraph is analyzed, for its highlights. paragraph is -1
+// when the summary serves instead: no paragraph matches but the summary
+// does.
+func (m *matcher) snippet(a *corpus.Article, ev *evidence) (paragraph int, text string, highlights [][2]int) {
+	best := -1
+	if v, ok := m.bestValue(ev, firstPara, uint64(firstPara+len(a.Paragraphs))); ok {
+		best = int(v - firstPara)
 	}
 	source := ""
-	switch {
+	switch _, inSummary := m.bestValue(ev, summaryValue, summaryValue+1); {
 	case best >= 0:
 		source = a.Paragraphs[best]
-	case a.Summary != "":
+	case inSummary || len(a.Paragraphs) == 0:
 		source = a.Summary
-		if _, spans := m.find(source); len(spans) > 0 || len(a.Paragraphs) == 0 {
-			bestSpans = spans
-			break
-		}
-		fallthrough
-	case len(a.Paragraphs) > 0:
+	default:
 		best, source = 0, a.Paragraphs[0]
 	}
-	text, highlights = cut(source, bestSpans)
+	text, highlights = cut(source, m.find(source))
 	return best, text, highlights
+}
+
+// bestValue returns the value of the body in [from, to) where the query
+// matches best — most distinct syllables, then most adjacent pairs, then
+// most occurrences; the first on ties — and whether any matches at all.
+func (m *matcher) bestValue(ev *evidence, from, to uint64) (uint64, bool) {
+	type tally struct{ distinct, pairs, count int }
+	tallies := map[uint64]*tally{}
+	for _, occ := range ev.at {
+		seen := map[uint64]bool{}
+		for _, o := range occ {
+			if o.value < from || o.value >= to {
+				continue
+			}
+			t := tallies[o.value]
+			if t == nil {
+				t = &tally{}
+				tallies[o.value] = t
+			}
+			t.count++
+			if !seen[o.value] {
+				seen[o.value] = true
+				t.distinct++
+			}
+		}
+	}
+	for _, pr := range m.plan.pairs {
+		for _, x := range ev.at[pr.first] {
+			for _, y := range ev.at[pr.second] {
+				if t := tallies[x.value]; t != nil && x.value == y.value && y.pos == x.pos+1 {
+					t.pairs++
+				}
+			}
+		}
+	}
+	best, found := uint64(0), false
+	var top tally
+	for v, t := range tallies {
+		better := !found || t.distinct > top.distinct ||
+			t.distinct == top.distinct && (t.pairs > top.pairs ||
+				t.pairs == top.pairs && (t.count > top.count || t.count == top.count && v < best))
+		if better {
+			best, top, found = v, *t, true
+		}
+	}
+	return best, found
 }
 
 // cut returns a window of text around the densest run of matches, cut on

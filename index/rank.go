@@ -1,0 +1,342 @@
+package index
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/blevesearch/bleve/v2/mapping"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/collector"
+	"github.com/blevesearch/bleve/v2/search/query"
+	bleveindex "github.com/blevesearch/bleve_index_api"
+
+	"github.com/vnsearch/vnsearch/corpus"
+)
+
+// Ranking runs in two passes, because Bleve scores every document a query
+// matches, and exact terms and positions are dear to read for all of them.
+//
+// The first pass scores candidates cheaply, on folded syllables: BM25, a
+// title match counting triple. Documents holding every query syllable are
+// found first, by a conjunction, which reads far fewer postings than a
+// disjunction; only when they are too few to fill the window are documents
+// holding some syllables scored too (scaled by the share they hold), and
+// ranked after.
+//
+// The second pass orders the best rescoreDepth candidates by what a reader
+// looks for: among documents holding every syllable, those holding more of
+// the syllables typed with diacritics, as typed, come first. Then each
+// score is multiplied by 1 + exactBoost × that share, and by 1 + pairBoost
+// × the share of the query's adjacent syllable pairs standing side by side
+// in the document too. It reads term postings directly, at those
+// documents only.
+//
+// Past rescoreDepth, documents keep their first-pass order, so that the
+// pages of one query agree with one another.
+const rescoreDepth = 100
+
+// Scoring weights of the second pass.
+const (
+	// exactBoost rewards syllables held with the diacritics the reader
+	// typed, so that "ma túy" ranks drugs above "mà tùy".
+	exactBoost = 4.0
+	// pairBoost rewards query syllables standing side by side, as the
+	// syllables of a Vietnamese word do.
+	pairBoost = 1.0
+)
+
+// snapshot is one consistent view of the index, shared by every pass of a
+// search so that internal document numbers stay valid between them.
+type snapshot struct {
+	ctx     context.Context
+	reader  bleveindex.IndexReader
+	mapping mapping.IndexMapping
+}
+
+func (ix *Index) snapshot(ctx context.Context) (*snapshot, error) {
+	adv, err := ix.bleve.Advanced()
+	if err != nil {
+		return nil, err
+	}
+	reader, err := adv.Reader()
+	if err != nil {
+		return nil, err
+	}
+	// What bleve.Index.Search tells its searchers: score with BM25.
+	ctx = context.WithValue(ctx, bsearch.GetScoringModelCallbackKey,
+		bsearch.GetScoringModelCallbackFn(func() string { return bleveindex.BM25Scoring }))
+	return &snapshot{ctx: ctx, reader: reader, mapping: ix.bleve.Mapping()}, nil
+}
+
+func (s *snapshot) close() error { return s.reader.Close() }
+
+var (
+	byScore = bsearch.SortOrder{&bsearch.SortScore{Desc: true}}
+	byDate  = bsearch.ParseSortOrderStrings([]string{"-" + fieldPublished, "-_score"})
+)
+
+// collect runs q and returns its hits from..from+size in the given order,
+// and the number of documents it matches. Unscored, it only counts.
+func (s *snapshot) collect(q query.Query, from, size int, order bsearch.SortOrder, scored bool) (bsearch.DocumentMatchCollection, uint64, error) {
+	opts := bsearch.SearcherOptions{}
+	if !scored {
+		opts.Score = "none"
+	}
+	searcher, err := q.Searcher(s.ctx, s.reader, s.mapping, opts)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer searcher.Close()
+	coll := collector.NewTopNCollector(size, from, order)
+	if err := coll.Collect(s.ctx, searcher, s.reader); err != nil {
+		return nil, 0, err
+	}
+	return coll.Results(), coll.Total(), nil
+}
+
+// candidate is a document found by the first pass.
+type candidate struct {
+	id       string
+	internal bleveindex.IndexInternalID
+	score    float64
+	// tier orders documents before their scores do: 0 for those holding
+	// some query syllables, 1 + the number of syllables held as typed
+	// for those holding all.
+	tier int
+	ev   *evidence // what the second pass read; nil past rescoreDepth
+}
+
+func candidates(hits bsearch.DocumentMatchCollection, tier int) []candidate {
+	out := make([]candidate, len(hits))
+	for i, h := range hits {
+		out[i] = candidate{id: h.ID, internal: slices.Clone(h.IndexInternalID), score: h.Score, tier: tier}
+	}
+	return out
+}
+
+// rank returns the requested page of candidates, best first, with the
+// evidence the snippets need, and the total number of matches.
+func (s *snapshot) rank(p *plan, r *Request) ([]candidate, uint64, error) {
+	if r.Sort == ByDate {
+		hits, total, err := s.collect(p.restrict(p.syllablesQuery(false), r, nil), r.From, r.Size, byDate, true)
+		if err != nil {
+			return nil, 0, err
+		}
+		page := candidates(hits, 0)
+		return page, total, s.gather(p, page)
+	}
+	window := max(rescoreDepth, r.From+r.Size)
+	var (
+		found []candidate
+		total uint64
+	)
+	if len(p.syllables) > 1 {
+		all := p.syllablesQuery(true)
+		hits, n, err := s.collect(p.restrict(all, r, nil), 0, window, byScore, true)
+		if err != nil {
+			return nil, 0, err
+		}
+		found, total = candidates(hits, 1), n
+		if len(found) < window {
+			rest, n, err := s.collect(p.restrict(p.syllablesQuery(false), r, all), 0, window-len(found), byScore, true)
+			if err != nil {
+				return nil, 0, err
+			}
+			found, total = append(found, candidates(rest, 0)...), total+n
+		} else if _, total, err = s.collect(p.restrict(p.countQuery(), r, nil), 0, 0, byScore, false); err != nil {
+			return nil, 0, err
+		}
+	} else {
+		var core query.Query
+		if len(p.syllables) == 1 {
+			core = p.syllablesQuery(false)
+		}
+		hits, n, err := s.collect(p.restrict(core, r, nil), 0, window, byScore, true)
+		if err != nil {
+			return nil, 0, err
+		}
+		found, total = candidates(hits, 1), n
+	}
+
+	top := found[:min(rescoreDepth, len(found))]
+	if err := s.gather(p, top); err != nil {
+		return nil, 0, err
+	}
+	for i := range top {
+		c := &top[i]
+		c.score *= p.factor(c.ev)
+		if c.ev.held() == len(p.syllables) {
+			c.tier = 1 + c.ev.exactCount()
+		} else {
+			c.tier = 0
+		}
+	}
+	// Stable: equal keys keep the first pass's order.
+	slices.SortStableFunc(top, func(a, b candidate) int {
+		if a.tier != b.tier {
+			return cmp.Compare(b.tier, a.tier)
+		}
+		return cmp.Compare(b.score, a.score)
+	})
+	page := found[min(r.From, len(found)):min(r.From+r.Size, len(found))]
+	if r.From+r.Size > rescoreDepth {
+		// Past the rescored top: the snippets still need evidence.
+		if err := s.gather(p, page); err != nil {
+			return nil, 0, err
+		}
+	}
+	return page, total, nil
+}
+
+// occurrence is where a query syllable stands in a document's body.
+type occurrence struct {
+	value uint64 // which value of the body: title, summary, a paragraph
+	pos   uint64 // position within that value
+}
+
+// evidence is what the second pass reads of one document.
+type evidence struct {
+	at    [][]occurrence // per query syllable: where it stands, folded
+	exact []bool         // per marked syllable: held as typed
+}
+
+func (e *evidence) held() int {
+	n := 0
+	for _, occ := range e.at {
+		if len(occ) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+func (e *evidence) exactCount() int {
+	n := 0
+	for _, ok := range e.exact {
+		if ok {
+			n++
+		}
+	}
+	return n
+}
+
+// adjacent reports whether syllable b stands right after syllable a in
+// the same value of the body.
+func (e *evidence) adjacent(a, b int) bool {
+	for _, x := range e.at[a] {
+		for _, y := range e.at[b] {
+			if x.value == y.value && y.pos == x.pos+1 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// factor is what the evidence multiplies a first-pass score by.
+func (p *plan) factor(e *evidence) float64 {
+	f := 1.0
+	if len(p.marked) > 0 {
+		f *= 1 + exactBoost*float64(e.exactCount())/float64(len(p.marked))
+	}
+	if len(p.pairs) > 0 {
+		adjacent := 0
+		for _, pr := range p.pairs {
+			if e.adjacent(pr.first, pr.second) {
+				adjacent++
+			}
+		}
+		f *= 1 + pairBoost*float64(adjacent)/float64(len(p.pairs))
+	}
+	return f
+}
+
+// gather reads the evidence of the candidates that lack it: for every query
+// syllable, its folded postings with positions, and for every syllable
+// typed with diacritics, its exact postings — at those documents only.
+func (s *snapshot) gather(p *plan, cands []candidate) error {
+	var docs []*candidate
+	for i := range cands {
+		if cands[i].ev == nil {
+			cands[i].ev = &evidence{at: make([][]occurrence, len(p.syllables)), exact: make([]bool, len(p.marked))}
+			docs = append(docs, &cands[i])
+		}
+	}
+	if len(docs) == 0 {
+		return nil
+	}
+	// Postings are read forward, so visit the documents in index order.
+	slices.SortFunc(docs, func(a, b *candidate) int { return a.internal.Compare(b.internal) })
+	for i, t := range p.syllables {
+		err := s.walk(t.folded, fieldBodyFolded, true, docs, func(c *candidate, doc *bleveindex.TermFieldDoc) {
+			for _, v := range doc.Vectors {
+				var value uint64
+				if len(v.ArrayPositions) > 0 {
+					value = v.ArrayPositions[0]
+				}
+				c.ev.at[i] = append(c.ev.at[i], occurrence{value: value, pos: v.Pos})
+			}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for j, i := range p.marked {
+		err := s.walk(p.syllables[i].exact, fieldBodyExact, false, docs, func(c *candidate, _ *bleveindex.TermFieldDoc) {
+			c.ev.exact[j] = true
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// walk calls found for each of docs (in index order) holding term in
+// field.
+func (s *snapshot) walk(term, field string, positions bool, docs []*candidate, found func(*candidate, *bleveindex.TermFieldDoc)) error {
+	tfr, err := s.reader.TermFieldReader(s.ctx, []byte(term), field, false, false, positions)
+	if err != nil {
+		return fmt.Errorf("read %s:%s: %w", field, term, err)
+	}
+	defer tfr.Close()
+	if tfr.Count() == 0 {
+		return nil
+	}
+	var doc *bleveindex.TermFieldDoc
+	for _, c := range docs {
+		// Advance only forward: a reader sought backwards starts over.
+		if doc == nil || doc.ID.Compare(c.internal) < 0 {
+			if doc, err = tfr.Advance(c.internal, doc); err != nil {
+				return err
+			}
+			if doc == nil {
+				return nil // no more documents hold the term
+			}
+		}
+		if doc.ID.Equals(c.internal) {
+			found(c, doc)
+		}
+	}
+	return nil
+}
+
+// article reads a stored article.
+func (s *snapshot) article(id string) (corpus.Article, error) {
+	doc, err := s.reader.Document(id)
+	if err != nil {
+		return corpus.Article{}, fmt.Errorf("index: load %q: %w", id, err)
+	}
+	if doc == nil {
+		return corpus.Article{}, fmt.Errorf("index: %q: %w", id, ErrNotFound)
+	}
+	var raw []byte
+	doc.VisitFields(func(f bleveindex.Field) {
+		if f.Name() == fieldArticle {
+			raw = f.Value()
+		}
+	})
+	return unmarshalArticle(id, raw)
+}
