@@ -1,0 +1,211 @@
+// Package api is what the vnsearch command line and its HTTP endpoint
+// share: the parameters of a search and how they become an index.Request,
+// the JSON shapes of the answers, and the splitting of a snippet at its
+// highlights. `vnsearch search --json` and `GET /search` go through the
+// same functions here, so they print the same bytes.
+package api
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vnsearch/vnsearch/corpus"
+	"github.com/vnsearch/vnsearch/index"
+)
+
+// SearchParams are the parameters of a search as a user types them: the
+// flags of `vnsearch search` or the query string of GET /search.
+type SearchParams struct {
+	Query string
+	// Size is the number of hits wanted: 0 means index.DefaultSize, and
+	// more than index.MaxSize is capped.
+	Size int
+	From int
+	// Sources and Categories may each hold several values, and each value
+	// may be a comma-separated list.
+	Sources    []string
+	Categories []string
+	// Since and Until are YYYY, YYYY-MM or YYYY-MM-DD (or anything
+	// corpus.ParseDate reads); both are inclusive of the whole period they
+	// name.
+	Since, Until string
+	Sort         string // "relevance" (or empty) or "date"
+}
+
+// Request validates the parameters and turns them into the request the
+// index runs. Every error wraps index.ErrBadQuery and names the parameter
+// at fault.
+func (p SearchParams) Request() (index.Request, error) {
+	req := index.Request{
+		Query:      p.Query,
+		From:       p.From,
+		Size:       p.Size,
+		Sources:    splitList(p.Sources),
+		Categories: splitList(p.Categories),
+		Sort:       index.Sort(p.Sort),
+	}
+	if strings.TrimSpace(p.Query) == "" {
+		return req, fmt.Errorf("%w: the query (q) is empty", index.ErrBadQuery)
+	}
+	// The index parses the query again when it runs; parsing it here
+	// rejects an overlong or malformed query before the index is opened.
+	if _, err := index.ParseQuery(p.Query); err != nil {
+		return req, err
+	}
+	switch {
+	case p.Size < 0:
+		return req, fmt.Errorf("%w: size %d is negative", index.ErrBadQuery, p.Size)
+	case p.Size == 0:
+		req.Size = index.DefaultSize
+	case p.Size > index.MaxSize:
+		req.Size = index.MaxSize
+	}
+	if p.From < 0 {
+		return req, fmt.Errorf("%w: from %d is negative", index.ErrBadQuery, p.From)
+	}
+	switch req.Sort {
+	case "":
+		req.Sort = index.ByRelevance
+	case index.ByRelevance, index.ByDate:
+	default:
+		return req, fmt.Errorf("%w: sort %q: want %q or %q", index.ErrBadQuery, p.Sort, index.ByRelevance, index.ByDate)
+	}
+	var err error
+	if req.Since, err = dateBound("since", p.Since, false); err != nil {
+		return req, err
+	}
+	if req.Until, err = dateBound("until", p.Until, true); err != nil {
+		return req, err
+	}
+	if !req.Since.IsZero() && !req.Until.IsZero() && !req.Since.Before(req.Until) {
+		return req, fmt.Errorf("%w: since %s is after until %s", index.ErrBadQuery, p.Since, p.Until)
+	}
+	return req, nil
+}
+
+// dateBound reads a since or until parameter. The index's Until is
+// exclusive, so an until names the first instant after its period:
+// until=2023-09 is before 2023-10-01.
+func dateBound(name, value string, until bool) (time.Time, error) {
+	d, err := corpus.ParseDate(value)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: %s %q: want YYYY, YYYY-MM or YYYY-MM-DD", index.ErrBadQuery, name, value)
+	}
+	if d.IsZero() || !until {
+		return d.Time, nil
+	}
+	switch d.Precision {
+	case corpus.Year:
+		return d.Time.AddDate(1, 0, 0), nil
+	case corpus.Month:
+		return d.Time.AddDate(0, 1, 0), nil
+	case corpus.Day:
+		return d.Time.AddDate(0, 0, 1), nil
+	}
+	return d.Time.Add(time.Nanosecond), nil
+}
+
+// splitList splits comma-separated values and drops empty ones.
+func splitList(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for part := range strings.SplitSeq(v, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				out = append(out, part)
+			}
+		}
+	}
+	return out
+}
+
+// ParamsFromQuery reads the parameters of GET /search (and of the search
+// page) from a URL query: q, size, from, source, category, since, until
+// and sort. It only converts text to numbers; Request validates.
+func ParamsFromQuery(v url.Values) (SearchParams, error) {
+	p := SearchParams{
+		Query:      v.Get("q"),
+		Sources:    v["source"],
+		Categories: v["category"],
+		Since:      v.Get("since"),
+		Until:      v.Get("until"),
+		Sort:       v.Get("sort"),
+	}
+	var err error
+	if p.Size, err = intParam(v, "size"); err != nil {
+		return p, err
+	}
+	if p.From, err = intParam(v, "from"); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+func intParam(v url.Values, name string) (int, error) {
+	s := strings.TrimSpace(v.Get(name))
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %s %q is not a whole number", index.ErrBadQuery, name, s)
+	}
+	return n, nil
+}
+
+// SearchResponse is the answer of GET /search and of `vnsearch search
+// --json`.
+type SearchResponse struct {
+	Query  string  `json:"query"`
+	Total  uint64  `json:"total"`
+	TookMS float64 `json:"took_ms"`
+	Hits   []Hit   `json:"hits"`
+}
+
+// Hit is one article found.
+type Hit struct {
+	ID        string      `json:"id"`
+	Title     string      `json:"title"`
+	Source    string      `json:"source"`
+	Published corpus.Date `json:"published"` // null when unknown
+	URL       string      `json:"url"`
+	Score     float64     `json:"score"`
+	// Paragraph is the index of the paragraph the snippet comes from, or
+	// -1 for the summary.
+	Paragraph int    `json:"paragraph"`
+	Snippet   string `json:"snippet"`
+	// Highlights are [start, end) byte offsets into Snippet.
+	Highlights [][2]int `json:"highlights"`
+}
+
+// NewSearchResponse turns what the index found into the JSON answer.
+// Lists are never null, so that clients can range over them.
+func NewSearchResponse(res *index.Result) SearchResponse {
+	out := SearchResponse{
+		Query:  res.Query,
+		Total:  res.Total,
+		TookMS: math.Round(float64(res.Took)/float64(time.Millisecond)*1000) / 1000,
+		Hits:   make([]Hit, 0, len(res.Hits)),
+	}
+	for _, h := range res.Hits {
+		hl := h.Highlights
+		if hl == nil {
+			hl = [][2]int{}
+		}
+		out.Hits = append(out.Hits, Hit{
+			ID:         h.ID,
+			Title:      h.Title,
+			Source:     h.Source,
+			Published:  h.Published,
+			URL:        h.URL,
+			Score:      h.Score,
+			Paragraph:  h.Paragraph,
+			Snippet:    h.Snippet,
+			Highlights: hl,
+		})
+	}
+	return out
+}

@@ -1,0 +1,335 @@
+// Package server is the HTTP endpoint of vnsearch: a JSON API over one
+// index (search, analyze, articles, stats) and a small search page.
+//
+// Reads are open to anyone who can reach the server; anything that writes
+// needs the bearer token the server was started with, and with no token
+// writes are refused. Every error answer is JSON, {"error": "..."}, with
+// the status that fits it.
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vnsearch/vnsearch/cmd/internal/api"
+	"github.com/vnsearch/vnsearch/index"
+)
+
+// DefaultMaxBodyBytes bounds a POST /articles body unless Config says
+// otherwise.
+const DefaultMaxBodyBytes = 32 << 20
+
+// Config sets up a Server.
+type Config struct {
+	// Index is the index served. The Server does not close it: its
+	// owner does, after Server.Close.
+	Index *index.Index
+	// Token is the bearer token that writes must present. Empty refuses
+	// every write.
+	Token string
+	// Logger receives the access log and server errors; nil discards
+	// them.
+	Logger *slog.Logger
+	// MaxBodyBytes bounds a request body; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+}
+
+// Server answers the HTTP API. It is an http.Handler.
+type Server struct {
+	ix      *index.Index
+	token   string
+	log     *slog.Logger
+	maxBody int64
+	mux     *http.ServeMux
+
+	// gate is held for reading by every request while it uses the
+	// index, and for writing by Close, which waits for those requests.
+	gate   sync.RWMutex
+	closed bool
+
+	pageStats statsCache
+}
+
+// New returns a Server for cfg.
+func New(cfg Config) *Server {
+	s := &Server{
+		ix:      cfg.Index,
+		token:   cfg.Token,
+		log:     cfg.Logger,
+		maxBody: cfg.MaxBodyBytes,
+		mux:     http.NewServeMux(),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBodyBytes
+	}
+	s.routes()
+	return s
+}
+
+// handler is an HTTP handler that returns its error for the Server to
+// answer with.
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+// routes registers every route, and for each path one more route that
+// answers any other method with 405, and for any other path a 404: the
+// ServeMux's own answers are plain text.
+func (s *Server) routes() {
+	routes := []struct {
+		method, path string
+		h            handler
+	}{
+		{http.MethodGet, "/{$}", s.page},
+		{http.MethodGet, "/search", s.search},
+		{http.MethodGet, "/analyze", s.analyze},
+		{http.MethodGet, "/articles/{id...}", s.getArticle},
+		{http.MethodDelete, "/articles/{id...}", s.deleteArticle},
+		{http.MethodPost, "/articles", s.postArticles},
+		{http.MethodGet, "/stats", s.stats},
+		{http.MethodGet, "/healthz", s.healthz},
+	}
+	allowed := map[string][]string{}
+	var paths []string
+	for _, rt := range routes {
+		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt.h))
+		if _, seen := allowed[rt.path]; !seen {
+			paths = append(paths, rt.path)
+		}
+		allowed[rt.path] = append(allowed[rt.path], rt.method)
+		if rt.method == http.MethodGet {
+			allowed[rt.path] = append(allowed[rt.path], http.MethodHead)
+		}
+	}
+	for _, path := range paths {
+		methods := strings.Join(allowed[path], ", ")
+		s.mux.Handle(path, s.wrap(func(w http.ResponseWriter, r *http.Request) error {
+			w.Header().Set("Allow", methods)
+			return &statusError{http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed on %s: use %s", r.Method, r.URL.Path, methods)}
+		}))
+	}
+	s.mux.Handle("/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		return &statusError{http.StatusNotFound, fmt.Sprintf("no such route: %s", r.URL.Path)}
+	}))
+}
+
+// ServeHTTP logs each request and hands it to its route.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+	rec.Header().Set("X-Content-Type-Options", "nosniff")
+	s.mux.ServeHTTP(rec, r)
+	// The path only: the query may be long, and headers (the token) are
+	// never logged.
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.Int("status", rec.status),
+		slog.Duration("duration", time.Since(start)),
+		slog.Int64("bytes", rec.bytes),
+		slog.String("remote", r.RemoteAddr),
+	)
+}
+
+// Close waits for the requests using the index to finish and makes later
+// ones answer 503, so that the owner can close the index safely.
+func (s *Server) Close() {
+	s.gate.Lock()
+	s.closed = true
+	s.gate.Unlock()
+}
+
+// errClosed answers requests that come after Close.
+var errClosed = errors.New("the index is closed: the server is shutting down")
+
+// hold keeps the index open until release is called.
+func (s *Server) hold() (release func(), err error) {
+	s.gate.RLock()
+	if s.closed {
+		s.gate.RUnlock()
+		return nil, errClosed
+	}
+	return s.gate.RUnlock, nil
+}
+
+// recorder notes the status and size of a response for the access log.
+type recorder struct {
+	http.ResponseWriter
+	status      int
+	bytes       int64
+	wroteHeader bool
+}
+
+func (r *recorder) WriteHeader(status int) {
+	if !r.wroteHeader {
+		r.status, r.wroteHeader = status, true
+	}
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.wroteHeader = true
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection's deadlines.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// statusError is an error with the HTTP status it answers with.
+type statusError struct {
+	status int
+	msg    string
+}
+
+func (e *statusError) Error() string { return e.msg }
+
+// problemsError rejects a POST body, listing what is wrong with it.
+type problemsError struct {
+	msg      string
+	problems []string
+}
+
+func (e *problemsError) Error() string { return e.msg }
+
+// status maps an error to its HTTP status.
+func status(err error) int {
+	var se *statusError
+	var mbe *http.MaxBytesError
+	var pe *problemsError
+	switch {
+	case errors.As(err, &se):
+		return se.status
+	case errors.As(err, &mbe):
+		return http.StatusRequestEntityTooLarge
+	case errors.As(err, &pe), errors.Is(err, index.ErrBadQuery):
+		return http.StatusBadRequest
+	case errors.Is(err, index.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, errClosed), errors.Is(err, index.ErrBusy), errors.Is(err, index.ErrReadOnly),
+		// The client left, or the server is stopping: no fault of the
+		// server's to log.
+		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// wrap answers a handler's error as JSON.
+func (s *Server) wrap(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := h(w, r)
+		if err == nil {
+			return
+		}
+		code := status(err)
+		body := api.Error{Error: err.Error()}
+		var pe *problemsError
+		if errors.As(err, &pe) {
+			body.Problems = pe.problems
+		}
+		if code == http.StatusInternalServerError {
+			s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		}
+		writeJSON(w, code, body)
+	})
+}
+
+// writeJSON answers with v. An error writing means the client is gone:
+// there is no one left to tell.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = api.WriteJSON(w, v, false)
+}
+
+// authorize checks the bearer token of a write.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request) error {
+	if s.token == "" {
+		return &statusError{http.StatusForbidden, "writes are disabled: start vnsearch serve with --token or VNSEARCH_TOKEN"}
+	}
+	const scheme = "bearer "
+	h := r.Header.Get("Authorization")
+	if len(h) < len(scheme) || !strings.EqualFold(h[:len(scheme)], scheme) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="vnsearch"`)
+		return &statusError{http.StatusUnauthorized, "this endpoint writes: send Authorization: Bearer TOKEN"}
+	}
+	// Hashing first makes the comparison take the same time whatever the
+	// lengths.
+	got, want := sha256.Sum256([]byte(strings.TrimSpace(h[len(scheme):]))), sha256.Sum256([]byte(s.token))
+	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="vnsearch", error="invalid_token"`)
+		return &statusError{http.StatusUnauthorized, "wrong bearer token"}
+	}
+	return nil
+}
+
+// CheckAddr refuses an address that other hosts can reach when no token
+// guards the server: only loopback addresses (127.0.0.0/8, ::1,
+// localhost) may go without one.
+func CheckAddr(addr, token string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("address %q: %w", addr, err)
+	}
+	if token != "" || isLoopback(host) {
+		return nil
+	}
+	shown := host
+	if shown == "" {
+		shown = "every interface"
+	}
+	return fmt.Errorf("refusing to serve on %s (%s) without a token: other hosts could reach it; "+
+		"set --token or VNSEARCH_TOKEN, or listen on 127.0.0.1", addr, shown)
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
+}
+
+// statsCache keeps the index's statistics for the search page: counting
+// outlets reads the whole index, too much for every page view.
+type statsCache struct {
+	mu    sync.Mutex
+	stats index.Stats
+	at    time.Time
+}
+
+const statsTTL = 30 * time.Second
+
+// invalidate makes the next get load afresh; writes call it.
+func (c *statsCache) invalidate() {
+	c.mu.Lock()
+	c.at = time.Time{}
+	c.mu.Unlock()
+}
+
+func (c *statsCache) get(load func() (index.Stats, error)) (index.Stats, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.at.IsZero() && time.Since(c.at) < statsTTL {
+		return c.stats, nil
+	}
+	st, err := load()
+	if err != nil {
+		return index.Stats{}, err
+	}
+	c.stats, c.at = st, time.Now()
+	return st, nil
+}

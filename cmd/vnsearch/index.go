@@ -1,0 +1,274 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vnsearch/vnsearch/cmd/internal/progress"
+	"github.com/vnsearch/vnsearch/corpus"
+	"github.com/vnsearch/vnsearch/index"
+)
+
+func newIndexCommand(a *app) *cobra.Command {
+	var (
+		prune     bool
+		batchSize int
+	)
+	cmd := &cobra.Command{
+		Use:   "index SOURCE...",
+		Short: "Add articles from files and directories to the index",
+		Long: `Add the articles of each SOURCE to the index, creating it if need be. A
+SOURCE is a file or a directory, read recursively: scraped pages (.txt), JSON
+Lines (.jsonl, .ndjson) or JSON arrays (.json), any of them gzipped (.gz).
+
+Indexing is incremental: articles already indexed with the same content are
+left alone, changed ones are replaced. With --prune, articles once read from
+under a SOURCE that no longer holds them are removed.
+
+Problems in the input are listed as file:line and skipped; everything else
+is indexed, and the exit code is 1 if there was any problem.`,
+		Example: `  vnsearch index ~/news/
+  vnsearch index --prune export.jsonl.gz pages/`,
+		Args: needArgs("SOURCE"),
+		RunE: func(cmd *cobra.Command, sources []string) error {
+			ctx := cmd.Context()
+			if batchSize <= 0 {
+				return usagef("--batch-size %d: want a positive number", batchSize)
+			}
+			// Absolute, clean paths make the articles' origins absolute,
+			// which is what --prune compares them with.
+			roots := make([]string, len(sources))
+			for i, s := range sources {
+				abs, err := filepath.Abs(s)
+				if err != nil {
+					return fmt.Errorf("source %s: %w", s, err)
+				}
+				roots[i] = abs
+			}
+			loc, err := a.where()
+			if err != nil {
+				return err
+			}
+			ix, err := a.open(loc, false, true, "send the articles to that server instead, e.g. "+
+				`curl -H "Authorization: Bearer $VNSEARCH_TOKEN" --data-binary @articles.jsonl http://127.0.0.1:8080/articles`)
+			if err != nil {
+				return err
+			}
+			defer ix.Close()
+			return a.indexSources(ctx, ix, roots, prune, batchSize)
+		},
+	}
+	cmd.Flags().BoolVar(&prune, "prune", false, "remove articles whose SOURCE no longer holds them")
+	cmd.Flags().IntVar(&batchSize, "batch-size", 1000, "articles per batch written to disk")
+	return cmd
+}
+
+// indexSources streams the articles under roots into ix, showing
+// progress on stderr and a summary on stdout.
+func (a *app) indexSources(ctx context.Context, ix *index.Index, roots []string, prune bool, batchSize int) error {
+	start := time.Now()
+	interval := progress.PlainInterval
+	if a.stderrTTY {
+		interval = progress.TerminalInterval
+	}
+	meter := progress.Start(a.stderr, a.stderrTTY, "articles", interval)
+	countCtx, stopCounting := context.WithCancel(ctx)
+	defer stopCounting()
+	go func() {
+		if n, ok := countArticles(countCtx, roots); ok {
+			meter.SetTotal(n)
+		}
+	}()
+
+	var (
+		problems   atomic.Int64
+		unreadable = map[string]bool{} // roots that could not be read at all
+		keep       = map[string]bool{} // IDs read in this run, for --prune
+		readErr    error               // what ended the reading early
+	)
+	isRoot := map[string]bool{}
+	for _, r := range roots {
+		isRoot[r] = true
+	}
+	articles := func(yield func(corpus.Article) bool) {
+		for art, err := range corpus.Articles(ctx, roots...) {
+			if err != nil {
+				var p *corpus.Problem
+				if !errors.As(err, &p) {
+					readErr = err
+					return
+				}
+				problems.Add(1)
+				if isRoot[p.Path] && p.Line == 0 {
+					unreadable[p.Path] = true
+				}
+				meter.Println(problemLine(p))
+				continue
+			}
+			keep[art.ID] = true
+			if !yield(art) {
+				return
+			}
+		}
+	}
+	stats, err := ix.AddStream(ctx, articles, index.StreamOptions{
+		BatchSize: batchSize,
+		Progress: func(s index.AddStats) {
+			meter.Set(int64(s.Added+s.Updated+s.Unchanged) + problems.Load())
+		},
+	})
+	stopCounting()
+	meter.Stop()
+	if err == nil {
+		err = readErr
+	}
+
+	out := &errWriter{w: a.stdout}
+	out.printf("indexed %d articles in %s: %d added, %d updated, %d unchanged; %d problems\n",
+		stats.Added+stats.Updated+stats.Unchanged, time.Since(start).Round(time.Millisecond),
+		stats.Added, stats.Updated, stats.Unchanged, problems.Load())
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted: the %d articles written before stay indexed", stats.Added+stats.Updated)
+		}
+		return fmt.Errorf("indexing into %s: %w", ix.Path(), err)
+	}
+	if prune {
+		var pruneRoots []string
+		for _, r := range roots {
+			if unreadable[r] {
+				fmt.Fprintf(a.stderr, "vnsearch: not pruning %s: it could not be read\n", r)
+				continue
+			}
+			pruneRoots = append(pruneRoots, r)
+		}
+		n, err := ix.Prune(ctx, pruneRoots, keep)
+		if err != nil {
+			return fmt.Errorf("pruning %s: %w", ix.Path(), err)
+		}
+		out.printf("pruned %d articles that their source no longer holds\n", n)
+	}
+	if out.err != nil {
+		return out.err
+	}
+	if n := problems.Load(); n > 0 {
+		return fmt.Errorf("%d problems in the input (listed above); everything else was indexed", n)
+	}
+	return nil
+}
+
+// problemLine formats a problem as compilers do: "path:line: message".
+func problemLine(p *corpus.Problem) string {
+	if p.Line > 0 {
+		return fmt.Sprintf("%s:%d: %v", p.Path, p.Line, p.Err)
+	}
+	return fmt.Sprintf("%s: %v", p.Path, p.Err)
+}
+
+// countArticles estimates the number of articles under roots, for the
+// progress meter's ETA: one per page, one per non-blank line of JSON
+// Lines. A JSON array or a gzipped file cannot be counted without reading
+// it all; then the total is unknown (ok is false). It walks as
+// corpus.Articles does: names starting with a dot are skipped.
+func countArticles(ctx context.Context, roots []string) (n int64, ok bool) {
+	unknown := errors.New("unknown")
+	count := func(path string) error {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		name := strings.ToLower(path)
+		switch {
+		case strings.HasSuffix(name, ".gz"), strings.HasSuffix(name, ".json"):
+			return unknown
+		case strings.HasSuffix(name, ".txt"):
+			n++
+		case strings.HasSuffix(name, ".jsonl"), strings.HasSuffix(name, ".ndjson"):
+			lines, err := countLines(ctx, path)
+			if err != nil {
+				return err
+			}
+			n += lines
+		}
+		return nil
+	}
+	for _, root := range roots {
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil // corpus.Articles reports it
+			}
+			if path != root && strings.HasPrefix(d.Name(), ".") {
+				if d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if d.IsDir() {
+				return nil
+			}
+			return count(path)
+		})
+		if err != nil {
+			return 0, false
+		}
+	}
+	return n, true
+}
+
+// countLines counts the lines of a file that hold more than whitespace.
+func countLines(ctx context.Context, path string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, nil // corpus.Articles reports it
+	}
+	defer f.Close()
+	var (
+		n    int64
+		text bool // the current line holds text
+		buf  = make([]byte, 256<<10)
+	)
+	for {
+		m, err := f.Read(buf)
+		chunk := buf[:m]
+		for len(chunk) > 0 {
+			i := bytes.IndexByte(chunk, '\n')
+			line := chunk
+			if i >= 0 {
+				line = chunk[:i]
+			}
+			if !text && len(bytes.TrimSpace(line)) > 0 {
+				text = true
+			}
+			if i < 0 {
+				break
+			}
+			if text {
+				n++
+			}
+			text = false
+			chunk = chunk[i+1:]
+		}
+		if err == io.EOF {
+			if text {
+				n++
+			}
+			return n, nil
+		}
+		if err != nil {
+			return n, nil
+		}
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+	}
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/vnsearch/vnsearch/corpus"
+	"github.com/vnsearch/vnsearch/index"
+)
+
+// defaultIndexHint describes the per-user index directory in help.
+const defaultIndexHint = "a per-user directory, e.g. ~/.local/share/vnsearch/index"
+
+// indexLocation is where the index of a run is, and whether it is the
+// per-user default, which search and serve may build from the seeds.
+type indexLocation struct {
+	path      string
+	isDefault bool
+}
+
+// where returns the index directory: --index, else $VNSEARCH_INDEX, else
+// the per-user default.
+func (a *app) where() (indexLocation, error) {
+	for _, p := range []string{a.indexFlag, a.getenv("VNSEARCH_INDEX")} {
+		if p != "" {
+			abs, err := filepath.Abs(p)
+			if err != nil {
+				return indexLocation{}, fmt.Errorf("index path %s: %w", p, err)
+			}
+			return indexLocation{path: abs}, nil
+		}
+	}
+	dir, err := dataDir(runtime.GOOS, a.getenv)
+	if err != nil {
+		return indexLocation{}, err
+	}
+	return indexLocation{path: filepath.Join(dir, "vnsearch", "index"), isDefault: true}, nil
+}
+
+// dataDir returns the per-user data directory on goos.
+func dataDir(goos string, getenv func(string) string) (string, error) {
+	need := func(name string) (string, error) {
+		v := getenv(name)
+		if v == "" {
+			return "", fmt.Errorf("no per-user data directory: $%s is not set; pass --index or set VNSEARCH_INDEX", name)
+		}
+		return v, nil
+	}
+	switch goos {
+	case "windows":
+		return need("LocalAppData")
+	case "darwin", "ios":
+		home, err := need("HOME")
+		return filepath.Join(home, "Library", "Application Support"), err
+	case "plan9":
+		home, err := need("home")
+		return filepath.Join(home, "lib"), err
+	}
+	// XDG: a relative $XDG_DATA_HOME is invalid and ignored.
+	if d := getenv("XDG_DATA_HOME"); filepath.IsAbs(d) {
+		return d, nil
+	}
+	home, err := need("HOME")
+	return filepath.Join(home, ".local", "share"), err
+}
+
+// ensureDefault builds the per-user default index from the seed articles
+// when it does not exist yet, and says so.
+func (a *app) ensureDefault(ctx context.Context, loc indexLocation) error {
+	if !loc.isDefault || index.Exists(loc.path) {
+		return nil
+	}
+	var seeds []corpus.Article
+	for art, err := range corpus.Seeds(ctx) {
+		if err != nil {
+			return fmt.Errorf("reading the seed articles: %w", err)
+		}
+		seeds = append(seeds, art)
+	}
+	ix, err := index.Create(loc.path)
+	if err != nil {
+		if index.Exists(loc.path) {
+			return nil // another vnsearch built it meanwhile
+		}
+		return fmt.Errorf("building the default index: %w", err)
+	}
+	_, err = ix.Add(ctx, seeds)
+	if cerr := ix.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		// Leave nothing half built, so that the next run tries again.
+		_ = os.RemoveAll(loc.path)
+		return fmt.Errorf("building the default index at %s: %w", loc.path, err)
+	}
+	fmt.Fprintf(a.stderr, "vnsearch: built a default index at %s from the %d seed articles embedded in vnsearch; "+
+		"`vnsearch index SOURCE...` adds your own\n", loc.path, len(seeds))
+	return nil
+}
+
+// open opens the index of this run: read-only for readers, for writing
+// otherwise (creating it if create). busyHint tells the user what to do
+// instead when another process holds the index.
+func (a *app) open(loc indexLocation, readOnly, create bool, busyHint string) (*index.Index, error) {
+	var (
+		ix  *index.Index
+		err error
+	)
+	if create {
+		existed := index.Exists(loc.path)
+		ix, err = index.OpenOrCreate(loc.path)
+		if err == nil && !existed {
+			fmt.Fprintf(a.stderr, "vnsearch: created a new index at %s\n", loc.path)
+		}
+	} else {
+		ix, err = index.Open(loc.path, index.Options{ReadOnly: readOnly})
+	}
+	switch {
+	case err == nil:
+		return ix, nil
+	case errors.Is(err, index.ErrBusy):
+		return nil, fmt.Errorf("the index at %s is in use by another process (a running `vnsearch serve`?); %s",
+			loc.path, busyHint)
+	case errors.Is(err, index.ErrNotExist):
+		how := fmt.Sprintf("create it with `vnsearch --index %s index SOURCE...`", loc.path)
+		if loc.isDefault {
+			how = "create it with `vnsearch index SOURCE...`, or run `vnsearch search` once to build it from the seed articles"
+		}
+		return nil, fmt.Errorf("no index at %s: %s", loc.path, how)
+	}
+	return nil, err
+}
