@@ -52,27 +52,32 @@ func (ix *Index) Add(ctx context.Context, articles []corpus.Article) (AddStats, 
 		}
 		latest[id] = i
 	}
+	slot := <-ix.lengths.free
+	defer func() { ix.lengths.free <- slot }()
 	stamps, err := ix.stamps(ctx, ids)
 	if err != nil {
 		return stats, err
 	}
 	batch := ix.bleve.NewBatch()
+	var delta lengths
 	for _, id := range ids {
 		a := &articles[latest[id]]
-		doc, stamp, err := toDocument(a)
+		doc, st, err := toDocument(a)
 		if err != nil {
 			return stats, fmt.Errorf("index: add %s: %w", id, err)
 		}
 		old, exists := stamps[id]
 		switch {
-		case exists && old == stamp:
+		case exists && old == st:
 			stats.Unchanged++
 			continue
 		case exists:
 			stats.Updated++
+			delta = delta.minus(old.lengths)
 		default:
 			stats.Added++
 		}
+		delta = delta.plus(st.lengths)
 		if err := batch.Index(id, doc); err != nil {
 			return AddStats{}, fmt.Errorf("index: add %s: %w", id, err)
 		}
@@ -83,10 +88,22 @@ func (ix *Index) Add(ctx context.Context, articles []corpus.Article) (AddStats, 
 	if err := ctx.Err(); err != nil {
 		return AddStats{}, err
 	}
-	if err := ix.bleve.Batch(batch); err != nil {
+	if err := ix.commit(batch, slot, delta); err != nil {
 		return AddStats{}, fmt.Errorf("index: add batch of %d: %w", batch.Size(), err)
 	}
 	return stats, nil
+}
+
+// commit writes a batch together with its change to the length totals,
+// kept in the slot this writer holds.
+func (ix *Index) commit(batch *bleve.Batch, slot int, delta lengths) error {
+	total := ix.lengths.slots[slot].plus(delta)
+	batch.SetInternal(slotKey(slot), total.encode())
+	if err := ix.bleve.Batch(batch); err != nil {
+		return err
+	}
+	ix.lengths.update(slot, total)
+	return nil
 }
 
 // StreamOptions tune AddStream.
@@ -194,13 +211,13 @@ func (ix *Index) AddStream(ctx context.Context, articles iter.Seq[corpus.Article
 
 // toDocument maps an article to what the index stores, and the stamp that
 // tells whether it changed.
-func toDocument(a *corpus.Article) (document, string, error) {
+func toDocument(a *corpus.Article) (document, stamp, error) {
 	if a.Hash == "" {
 		a.Hash = a.ContentHash()
 	}
 	raw, err := json.Marshal(a)
 	if err != nil {
-		return document{}, "", err
+		return document{}, stamp{}, err
 	}
 	body := make([]string, 0, firstPara+len(a.Paragraphs))
 	body = append(body, a.Title, a.Summary)
@@ -211,9 +228,10 @@ func toDocument(a *corpus.Article) (document, string, error) {
 		Source:   a.Source,
 		Category: a.Category,
 		Origin:   a.Origin,
-		Stamp:    a.Hash + " " + a.Origin,
 		Article:  string(raw),
 	}
+	st := stamp{hash: a.Hash, lengths: articleLengths(&doc), origin: a.Origin}
+	doc.Stamp = st.String()
 	// Bleve keeps dates as nanoseconds since 1970: outside its range a
 	// date is kept in the article but cannot be filtered or sorted on.
 	if t := a.Published.Time; !a.Published.IsZero() &&
@@ -221,14 +239,14 @@ func toDocument(a *corpus.Article) (document, string, error) {
 		s := t.Format(time.RFC3339)
 		doc.Published = &s
 	}
-	return doc, doc.Stamp, nil
+	return doc, st, nil
 }
 
 // stamps returns the stamp of each of ids already in the index. It reads
 // them from doc values, which the sort of a search returns, instead of
 // loading every stored article.
-func (ix *Index) stamps(ctx context.Context, ids []string) (map[string]string, error) {
-	stamps := make(map[string]string, len(ids))
+func (ix *Index) stamps(ctx context.Context, ids []string) (map[string]stamp, error) {
+	stamps := make(map[string]stamp, len(ids))
 	const chunk = 1000
 	for len(ids) > 0 {
 		n := min(len(ids), chunk)
@@ -239,9 +257,14 @@ func (ix *Index) stamps(ctx context.Context, ids []string) (map[string]string, e
 			return nil, fmt.Errorf("index: look up %d IDs: %w", n, err)
 		}
 		for _, hit := range res.Hits {
-			if len(hit.Sort) > 0 {
-				stamps[hit.ID] = hit.Sort[0]
+			if len(hit.Sort) == 0 {
+				continue
 			}
+			st, err := parseStamp(hit.Sort[0])
+			if err != nil {
+				return nil, fmt.Errorf("index: article %q: %w", hit.ID, err)
+			}
+			stamps[hit.ID] = st
 		}
 		ids = ids[n:]
 	}
@@ -254,6 +277,8 @@ func (ix *Index) Delete(ctx context.Context, ids ...string) (int, error) {
 	if ix.readOnly {
 		return 0, fmt.Errorf("index: delete: %w", ErrReadOnly)
 	}
+	slot := <-ix.lengths.free
+	defer func() { ix.lengths.free <- slot }()
 	stamps, err := ix.stamps(ctx, ids)
 	if err != nil {
 		return 0, err
@@ -262,10 +287,12 @@ func (ix *Index) Delete(ctx context.Context, ids ...string) (int, error) {
 		return 0, nil
 	}
 	batch := ix.bleve.NewBatch()
-	for id := range stamps {
+	var delta lengths
+	for id, st := range stamps {
 		batch.Delete(id)
+		delta = delta.minus(st.lengths)
 	}
-	if err := ix.bleve.Batch(batch); err != nil {
+	if err := ix.commit(batch, slot, delta); err != nil {
 		return 0, fmt.Errorf("index: delete %d articles: %w", len(stamps), err)
 	}
 	return len(stamps), nil
@@ -342,8 +369,11 @@ func (ix *Index) Prune(ctx context.Context, roots []string, keep map[string]bool
 			if keep[hit.ID] || len(hit.Sort) == 0 {
 				continue
 			}
-			_, origin, _ := strings.Cut(hit.Sort[0], " ")
-			if origin == root || strings.HasPrefix(origin, root+string(filepath.Separator)) {
+			st, err := parseStamp(hit.Sort[0])
+			if err != nil {
+				return 0, fmt.Errorf("index: article %q: %w", hit.ID, err)
+			}
+			if origin := st.origin; origin == root || strings.HasPrefix(origin, root+string(filepath.Separator)) {
 				gone = append(gone, hit.ID)
 			}
 		}

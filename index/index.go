@@ -47,6 +47,7 @@ type Index struct {
 	bleve    bleve.Index
 	path     string
 	readOnly bool
+	lengths  *lengthBook
 }
 
 // Options tune Open.
@@ -82,7 +83,7 @@ func Create(path string) (*Index, error) {
 		_ = b.Close()
 		return nil, fmt.Errorf("index: create %s: %w", path, err)
 	}
-	return &Index{bleve: b, path: path}, nil
+	return newIndex(b, path, false)
 }
 
 // Open opens the index at path. It fails with ErrNotExist when there is
@@ -110,7 +111,16 @@ func Open(path string, opts Options) (*Index, error) {
 		return nil, fmt.Errorf("index: open %s: %w (index mapping %s, this build reads %s): "+
 			"delete the directory and index the articles again", path, ErrIncompatible, found, MappingVersion)
 	}
-	return &Index{bleve: b, path: path, readOnly: opts.ReadOnly}, nil
+	return newIndex(b, path, opts.ReadOnly)
+}
+
+func newIndex(b bleve.Index, path string, readOnly bool) (*Index, error) {
+	book, err := newLengthBook(b.GetInternal)
+	if err != nil {
+		_ = b.Close()
+		return nil, fmt.Errorf("index: open %s: %w", path, err)
+	}
+	return &Index{bleve: b, path: path, readOnly: readOnly, lengths: book}, nil
 }
 
 // OpenOrCreate opens the index at path for writing, creating it when

@@ -49,9 +49,9 @@ const (
 	titleBoost = 2.0
 )
 
-// Values of the body fields, before the paragraphs.
+// Values of the body fields: the title (0), the summary, then the
+// paragraphs.
 const (
-	titleValue   = 0
 	summaryValue = 1
 	firstPara    = 2
 )

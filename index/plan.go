@@ -28,6 +28,9 @@ type plan struct {
 	phrases    []string
 	excludes   []term   // single words to exclude
 	excludeSeq []string // phrases (or multi-token words) to exclude
+	// weight is the IDF of each syllable, folded, in the body: how much
+	// holding it says. The second pass sets it.
+	weight []float64
 }
 
 // newPlan analyzes a parsed query.
@@ -123,6 +126,34 @@ func (p *plan) syllablesQuery(all bool) query.Query {
 	bq.Should = query.NewDisjunctionQuery(title)
 	return bq
 }
+
+// keywordSyllables is the longest a keyword query gets; longer queries
+// are verbose (see rank.go).
+const keywordSyllables = 4
+
+func (p *plan) verbose() bool { return len(p.syllables) > keywordSyllables }
+
+// verboseQuery matches documents holding any query syllable, folded, and
+// scores them by the BM25 of the folded syllables, of the syllables typed
+// with diacritics held as typed (exactWeight), and of title matches,
+// scaled by the share of the syllables held.
+func (p *plan) verboseQuery() query.Query {
+	var should []query.Query
+	for _, t := range p.syllables {
+		should = append(should, termIn(fieldTitle, t.folded, titleBoost))
+	}
+	for _, i := range p.marked {
+		should = append(should, termIn(fieldBodyExact, p.syllables[i].exact, exactWeight))
+	}
+	bq := query.NewBooleanQuery(nil, nil, nil)
+	bq.Must = p.countQuery()
+	bq.Should = query.NewDisjunctionQuery(should)
+	return bq
+}
+
+// exactWeight weighs the BM25 of a syllable held as typed against that of
+// its folded form, in verbose queries.
+const exactWeight = 1.0
 
 // countQuery matches what syllablesQuery(false) does, unscored: Bleve
 // evaluates a flat disjunction of terms as a union of bitmaps.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/blevesearch/bleve/v2/mapping"
@@ -18,38 +19,56 @@ import (
 // Ranking runs in two passes, because Bleve scores every document a query
 // matches, and exact terms and positions are dear to read for all of them.
 //
-// The first pass scores candidates cheaply, on folded syllables: BM25, a
-// title match counting triple. Documents holding every query syllable are
-// found first, by a conjunction, which reads far fewer postings than a
-// disjunction; only when they are too few to fill the window are documents
-// holding some syllables scored too (scaled by the share they hold), and
-// ranked after.
+// Queries come in two kinds. A keyword query (up to keywordSyllables
+// syllables: "ma túy", "Trùng Khánh") names what the reader wants; every
+// syllable matters. A verbose query (a headline, a sentence) is evidence to
+// weigh; no one syllable is indispensable.
 //
-// The second pass orders the best rescoreDepth candidates by what a reader
-// looks for: among documents holding every syllable, those holding more of
-// the syllables typed with diacritics, as typed, come first. Then each
-// score is multiplied by 1 + exactBoost × that share, and by 1 + pairBoost
-// × the share of the query's adjacent syllable pairs standing side by side
-// in the document too. It reads term postings directly, at those
-// documents only.
+// The first pass scores candidates cheaply. For a keyword query: on folded
+// syllables, BM25, a title match counting extra; documents holding every
+// syllable are found first, by a conjunction, which reads far fewer
+// postings than a disjunction, and only when they are too few to fill the
+// window are documents holding some scored too (scaled by the share they
+// hold) and ranked after. For a verbose query: every document holding any
+// syllable, by BM25 of the folded syllables and of the syllables typed with
+// diacritics, scaled by the share held.
+//
+// The second pass refines the best rescoreDepth candidates, reading term
+// postings directly, at those documents only. For a keyword query,
+// documents holding every syllable come first, and among them those
+// holding more of the syllables typed with diacritics, as typed; each score
+// is multiplied by 1 + exactBoost × the share of those syllables held as
+// typed. For every query, each score is multiplied by 1 + pairBoost × the
+// share of the query's adjacent syllable pairs standing side by side in the
+// document too, and by 1 + leadBoost × the share of its syllables found in
+// the lead. Shares weigh each syllable by its IDF, so that "của các" side
+// by side says less than "xung đột" does.
 //
 // Past rescoreDepth, documents keep their first-pass order, so that the
 // pages of one query agree with one another.
 const rescoreDepth = 100
 
-// Scoring weights of the second pass.
+// Weights of the second pass, chosen on the known-item evaluation (see
+// README): each is how much more a document scores when it has all of what
+// the weight rewards.
 const (
-	// exactBoost rewards syllables held with the diacritics the reader
-	// typed, so that "ma túy" ranks drugs above "mà tùy".
+	// exactBoost rewards, in keyword queries, the syllables typed with
+	// diacritics held as typed. (Verbose queries weigh them in the first
+	// pass's BM25 instead.)
 	exactBoost = 4.0
 	// pairBoost rewards query syllables standing side by side, as the
 	// syllables of a Vietnamese word do.
-	pairBoost = 1.0
+	pairBoost = 4.0
+	// leadBoost rewards query syllables found in the lead — title,
+	// summary, first paragraph — where a news article says what it is
+	// about.
+	leadBoost = 0.5
 )
 
 // snapshot is one consistent view of the index, shared by every pass of a
 // search so that internal document numbers stay valid between them.
 type snapshot struct {
+	docs    uint64 // documents in the index
 	ctx     context.Context
 	reader  bleveindex.IndexReader
 	mapping mapping.IndexMapping
@@ -64,10 +83,17 @@ func (ix *Index) snapshot(ctx context.Context) (*snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	// What bleve.Index.Search tells its searchers: score with BM25.
+	docs, err := reader.DocCount()
+	if err != nil {
+		_ = reader.Close()
+		return nil, err
+	}
+	// What bleve.Index.Search tells its searchers: score with BM25 — and
+	// what it gets wrong: the average field lengths (see lengths.go).
 	ctx = context.WithValue(ctx, bsearch.GetScoringModelCallbackKey,
 		bsearch.GetScoringModelCallbackFn(func() string { return bleveindex.BM25Scoring }))
-	return &snapshot{ctx: ctx, reader: reader, mapping: ix.bleve.Mapping()}, nil
+	ctx = context.WithValue(ctx, bsearch.BM25StatsKey, ix.lengths.bm25Stats(docs))
+	return &snapshot{docs: docs, ctx: ctx, reader: reader, mapping: ix.bleve.Mapping()}, nil
 }
 
 func (s *snapshot) close() error { return s.reader.Close() }
@@ -132,7 +158,16 @@ func (s *snapshot) rank(p *plan, r *Request) ([]candidate, uint64, error) {
 		found []candidate
 		total uint64
 	)
-	if len(p.syllables) > 1 {
+	switch {
+	case p.verbose():
+		// A title or a sentence: no syllable is indispensable, so rank
+		// every document holding any by BM25, typed diacritics counting.
+		hits, n, err := s.collect(p.restrict(p.verboseQuery(), r, nil), 0, window, byScore, true)
+		if err != nil {
+			return nil, 0, err
+		}
+		found, total = candidates(hits, 0), n
+	case len(p.syllables) > 1:
 		all := p.syllablesQuery(true)
 		hits, n, err := s.collect(p.restrict(all, r, nil), 0, window, byScore, true)
 		if err != nil {
@@ -148,7 +183,7 @@ func (s *snapshot) rank(p *plan, r *Request) ([]candidate, uint64, error) {
 		} else if _, total, err = s.collect(p.restrict(p.countQuery(), r, nil), 0, 0, byScore, false); err != nil {
 			return nil, 0, err
 		}
-	} else {
+	default:
 		var core query.Query
 		if len(p.syllables) == 1 {
 			core = p.syllablesQuery(false)
@@ -167,10 +202,9 @@ func (s *snapshot) rank(p *plan, r *Request) ([]candidate, uint64, error) {
 	for i := range top {
 		c := &top[i]
 		c.score *= p.factor(c.ev)
-		if c.ev.held() == len(p.syllables) {
+		c.tier = 0
+		if !p.verbose() && c.ev.held() == len(p.syllables) {
 			c.tier = 1 + c.ev.exactCount()
-		} else {
-			c.tier = 0
 		}
 	}
 	// Stable: equal keys keep the first pass's order.
@@ -238,17 +272,45 @@ func (e *evidence) adjacent(a, b int) bool {
 // factor is what the evidence multiplies a first-pass score by.
 func (p *plan) factor(e *evidence) float64 {
 	f := 1.0
-	if len(p.marked) > 0 {
-		f *= 1 + exactBoost*float64(e.exactCount())/float64(len(p.marked))
-	}
-	if len(p.pairs) > 0 {
-		adjacent := 0
-		for _, pr := range p.pairs {
-			if e.adjacent(pr.first, pr.second) {
-				adjacent++
+	if len(p.marked) > 0 && !p.verbose() {
+		var held, all float64
+		for j, i := range p.marked {
+			all += p.weight[i]
+			if e.exact[j] {
+				held += p.weight[i]
 			}
 		}
-		f *= 1 + pairBoost*float64(adjacent)/float64(len(p.pairs))
+		if all > 0 {
+			f *= 1 + exactBoost*held/all
+		}
+	}
+	if len(p.syllables) > 0 {
+		var lead, all float64
+		for i, occ := range e.at {
+			all += p.weight[i]
+			for _, o := range occ {
+				if o.value <= firstPara {
+					lead += p.weight[i]
+					break
+				}
+			}
+		}
+		if all > 0 {
+			f *= 1 + leadBoost*lead/all
+		}
+	}
+	if len(p.pairs) > 0 {
+		var adjacent, all float64
+		for _, pr := range p.pairs {
+			w := max(p.weight[pr.first], p.weight[pr.second])
+			all += w
+			if e.adjacent(pr.first, pr.second) {
+				adjacent += w
+			}
+		}
+		if all > 0 {
+			f *= 1 + pairBoost*adjacent/all
+		}
 	}
 	return f
 }
@@ -269,8 +331,12 @@ func (s *snapshot) gather(p *plan, cands []candidate) error {
 	}
 	// Postings are read forward, so visit the documents in index order.
 	slices.SortFunc(docs, func(a, b *candidate) int { return a.internal.Compare(b.internal) })
+	weigh := p.weight == nil
+	if weigh {
+		p.weight = make([]float64, len(p.syllables))
+	}
 	for i, t := range p.syllables {
-		err := s.walk(t.folded, fieldBodyFolded, true, docs, func(c *candidate, doc *bleveindex.TermFieldDoc) {
+		df, err := s.walk(t.folded, fieldBodyFolded, true, docs, func(c *candidate, doc *bleveindex.TermFieldDoc) {
 			for _, v := range doc.Vectors {
 				var value uint64
 				if len(v.ArrayPositions) > 0 {
@@ -282,9 +348,12 @@ func (s *snapshot) gather(p *plan, cands []candidate) error {
 		if err != nil {
 			return err
 		}
+		if weigh {
+			p.weight[i] = idf(s.docs, df)
+		}
 	}
 	for j, i := range p.marked {
-		err := s.walk(p.syllables[i].exact, fieldBodyExact, false, docs, func(c *candidate, _ *bleveindex.TermFieldDoc) {
+		_, err := s.walk(p.syllables[i].exact, fieldBodyExact, false, docs, func(c *candidate, _ *bleveindex.TermFieldDoc) {
 			c.ev.exact[j] = true
 		})
 		if err != nil {
@@ -295,32 +364,39 @@ func (s *snapshot) gather(p *plan, cands []candidate) error {
 }
 
 // walk calls found for each of docs (in index order) holding term in
-// field.
-func (s *snapshot) walk(term, field string, positions bool, docs []*candidate, found func(*candidate, *bleveindex.TermFieldDoc)) error {
+// field, and returns how many documents of the index hold it.
+func (s *snapshot) walk(term, field string, positions bool, docs []*candidate, found func(*candidate, *bleveindex.TermFieldDoc)) (uint64, error) {
 	tfr, err := s.reader.TermFieldReader(s.ctx, []byte(term), field, false, false, positions)
 	if err != nil {
-		return fmt.Errorf("read %s:%s: %w", field, term, err)
+		return 0, fmt.Errorf("read %s:%s: %w", field, term, err)
 	}
 	defer tfr.Close()
-	if tfr.Count() == 0 {
-		return nil
+	df := tfr.Count()
+	if df == 0 {
+		return 0, nil
 	}
 	var doc *bleveindex.TermFieldDoc
 	for _, c := range docs {
 		// Advance only forward: a reader sought backwards starts over.
 		if doc == nil || doc.ID.Compare(c.internal) < 0 {
 			if doc, err = tfr.Advance(c.internal, doc); err != nil {
-				return err
+				return df, err
 			}
 			if doc == nil {
-				return nil // no more documents hold the term
+				return df, nil // no more documents hold the term
 			}
 		}
 		if doc.ID.Equals(c.internal) {
 			found(c, doc)
 		}
 	}
-	return nil
+	return df, nil
+}
+
+// idf is BM25's inverse document frequency of a term df of docs hold: how
+// much finding it says.
+func idf(docs, df uint64) float64 {
+	return math.Log(1 + (float64(docs)-float64(df)+0.5)/(float64(df)+0.5))
 }
 
 // article reads a stored article.

@@ -102,14 +102,34 @@ func (r *Request) filters() []query.Query {
 	return out
 }
 
-// validate checks a request and fills its defaults.
-func (r *Request) validate() error {
+// Validate checks a request and fills its defaults, so that callers can
+// refuse a bad one before they open an index. Its errors wrap ErrBadQuery.
+func (r *Request) Validate() error {
+	_, err := r.plan()
+	return err
+}
+
+// plan validates the request and analyzes its query.
+func (r *Request) plan() (*plan, error) {
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	parsed, err := ParseQuery(r.Query)
+	if err != nil {
+		return nil, err
+	}
+	return newPlan(parsed)
+}
+
+func (r *Request) check() error {
 	if r.Size == 0 {
 		r.Size = DefaultSize
 	}
 	switch {
-	case r.Size < 0 || r.Size > MaxSize:
-		return fmt.Errorf("%w: size %d is outside 1..%d", ErrBadQuery, r.Size, MaxSize)
+	case r.Size < 0:
+		return fmt.Errorf("%w: size %d is negative", ErrBadQuery, r.Size)
+	case r.Size > MaxSize:
+		return fmt.Errorf("%w: size %d is more than %d", ErrBadQuery, r.Size, MaxSize)
 	case r.From < 0:
 		return fmt.Errorf("%w: from %d is negative", ErrBadQuery, r.From)
 	case r.From+r.Size > MaxWindow:
@@ -131,14 +151,7 @@ func (r *Request) validate() error {
 // Search runs a request. Errors wrapping ErrBadQuery are the caller's.
 func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 	start := time.Now()
-	if err := r.validate(); err != nil {
-		return nil, err
-	}
-	parsed, err := ParseQuery(r.Query)
-	if err != nil {
-		return nil, err
-	}
-	p, err := newPlan(parsed)
+	p, err := r.plan()
 	if err != nil {
 		return nil, err
 	}

@@ -87,3 +87,12 @@ func (ix *Index) Search(ctx context.Context, q string, size int, highlight bool)
 
 // Close closes the index.
 func (ix *Index) Close() error { return ix.bleve.Close() }
+
+// Open opens an existing stock index.
+func Open(path string) (*Index, error) {
+	b, err := bleve.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("baseline: open %s: %w", path, err)
+	}
+	return &Index{bleve: b}, nil
+}

@@ -48,31 +48,10 @@ func (p SearchParams) Request() (index.Request, error) {
 		Categories: splitList(p.Categories),
 		Sort:       index.Sort(p.Sort),
 	}
-	if strings.TrimSpace(p.Query) == "" {
-		return req, fmt.Errorf("%w: the query (q) is empty", index.ErrBadQuery)
-	}
-	// The index parses the query again when it runs; parsing it here
-	// rejects an overlong or malformed query before the index is opened.
-	if _, err := index.ParseQuery(p.Query); err != nil {
-		return req, err
-	}
-	switch {
-	case p.Size < 0:
-		return req, fmt.Errorf("%w: size %d is negative", index.ErrBadQuery, p.Size)
-	case p.Size == 0:
-		req.Size = index.DefaultSize
-	case p.Size > index.MaxSize:
+	// A size past the limit is capped, not refused: a client asking for
+	// "as many as you give" should get them.
+	if p.Size > index.MaxSize {
 		req.Size = index.MaxSize
-	}
-	if p.From < 0 {
-		return req, fmt.Errorf("%w: from %d is negative", index.ErrBadQuery, p.From)
-	}
-	switch req.Sort {
-	case "":
-		req.Sort = index.ByRelevance
-	case index.ByRelevance, index.ByDate:
-	default:
-		return req, fmt.Errorf("%w: sort %q: want %q or %q", index.ErrBadQuery, p.Sort, index.ByRelevance, index.ByDate)
 	}
 	var err error
 	if req.Since, err = dateBound("since", p.Since, false); err != nil {
@@ -81,10 +60,10 @@ func (p SearchParams) Request() (index.Request, error) {
 	if req.Until, err = dateBound("until", p.Until, true); err != nil {
 		return req, err
 	}
-	if !req.Since.IsZero() && !req.Until.IsZero() && !req.Since.Before(req.Until) {
-		return req, fmt.Errorf("%w: since %s is after until %s", index.ErrBadQuery, p.Since, p.Until)
-	}
-	return req, nil
+	// The rest (an empty or overlong query, a negative size or from, an
+	// unknown sort, since after until) the index checks itself, before
+	// any index is opened.
+	return req, req.Validate()
 }
 
 // dateBound reads a since or until parameter. The index's Until is
