@@ -125,6 +125,7 @@ search and serve build it from the five seed articles embedded in vnsearch.`,
 		newDeleteCommand,
 		newStatsCommand,
 		newServeCommand,
+		newEvalCommand,
 	}
 	for _, newCommand := range commands {
 		root.AddCommand(newCommand(a))

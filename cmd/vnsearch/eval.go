@@ -1,0 +1,311 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vnsearch/vnsearch/cmd/internal/api"
+	"github.com/vnsearch/vnsearch/corpus"
+	"github.com/vnsearch/vnsearch/index"
+	"github.com/vnsearch/vnsearch/index/baseline"
+	"github.com/vnsearch/vnsearch/index/eval"
+)
+
+func newEvalCommand(a *app) *cobra.Command {
+	var (
+		queriesPath, qrelsPath string
+		corpusPath, work, url  string
+		dropTitles, noBaseline bool
+		jsonOut                bool
+		perQuery               string
+	)
+	cmd := &cobra.Command{
+		Use:   "eval --queries FILE --qrels FILE",
+		Short: "Measure ranking quality and speed against relevance judgments",
+		Long: `Run every judged query and report MRR@10, recall@1 and @10, nDCG@10,
+paragraph accuracy@1 (where the qrels name paragraphs) and latency
+percentiles, broken down by query variant (the part of a query ID after its
+last slash).
+
+Queries are TSV lines "qid<TAB>query"; qrels are "qid<TAB>article_id" with an
+optional third column, the index of the relevant paragraph.
+
+What is evaluated: with --corpus, a vnsearch index and a stock Bleve index
+(standard analyzer, default mapping) are both built from the corpus, in
+--work (kept and reused) or a temporary directory, and reported side by
+side; with --url, a running vnsearch server; otherwise the index (--index).
+
+A known-item evaluation from "vnsearch eval gen" must leave the titles out
+of the indexes it is run on: pass --drop-titles.`,
+		Example: `  vnsearch eval gen --corpus baomoi.jsonl.gz -n 2000 --out ki/
+  vnsearch eval --queries ki/queries.tsv --qrels ki/qrels.tsv --corpus baomoi.jsonl.gz --drop-titles`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if queriesPath == "" || qrelsPath == "" {
+				return usagef("--queries and --qrels are both needed")
+			}
+			queries, err := readWith(queriesPath, eval.ReadQueries)
+			if err != nil {
+				return err
+			}
+			qrels, err := readWith(qrelsPath, eval.ReadQrels)
+			if err != nil {
+				return err
+			}
+			engines, cleanup, err := a.evalEngines(ctx, corpusPath, work, url, dropTitles, noBaseline)
+			defer cleanup()
+			if err != nil {
+				return err
+			}
+			outcomes := map[string][]eval.Outcome{}
+			var names []string
+			for _, e := range engines {
+				start := time.Now()
+				o, err := eval.Run(ctx, e, queries, qrels)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stderr, "vnsearch: %s answered %d queries in %s\n", e.Name(), len(o), time.Since(start).Round(time.Millisecond))
+				outcomes[e.Name()] = o
+				names = append(names, e.Name())
+			}
+			report := eval.NewReport(outcomes, names, qrels)
+			if perQuery != "" {
+				if err := writeFile(perQuery, report.WritePerQuery); err != nil {
+					return err
+				}
+			}
+			if jsonOut {
+				return api.WriteJSON(a.stdout, report, true)
+			}
+			return report.WriteTable(a.stdout)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&queriesPath, "queries", "", `TSV of "qid<TAB>query"`)
+	f.StringVar(&qrelsPath, "qrels", "", `TSV of "qid<TAB>article_id[<TAB>paragraph]"`)
+	f.StringVar(&corpusPath, "corpus", "", "build vnsearch and stock Bleve indexes of this corpus and compare them")
+	f.StringVar(&work, "work", "", "with --corpus: keep the built indexes here, and reuse them")
+	f.StringVar(&url, "url", "", "evaluate the vnsearch server at this URL, e.g. http://127.0.0.1:8080")
+	f.BoolVar(&dropTitles, "drop-titles", false, "with --corpus: leave titles out of the indexes (known-item evaluation)")
+	f.BoolVar(&noBaseline, "no-baseline", false, "with --corpus: build no stock Bleve index")
+	f.BoolVar(&jsonOut, "json", false, "print the report as JSON")
+	f.StringVar(&perQuery, "per-query", "", "write each query's rank of its relevant article to this TSV file")
+	cmd.AddCommand(newEvalGenCommand(a))
+	return cmd
+}
+
+func newEvalGenCommand(a *app) *cobra.Command {
+	var (
+		corpusPath, out string
+		n               int
+		seed            uint64
+	)
+	cmd := &cobra.Command{
+		Use:   "gen --corpus PATH --out DIR",
+		Short: "Build a known-item evaluation from a corpus",
+		Long: `Sample N articles of the corpus, deterministically from --seed, and write
+their titles as queries — as written, without diacritics, with tone marks in
+the other placement style, decomposed (NFD), and with every other syllable
+stripped of diacritics — each judged to have its own article as the one
+relevant result. Writes DIR/queries.tsv and DIR/qrels.tsv.`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if corpusPath == "" || out == "" {
+				return usagef("--corpus and --out are both needed")
+			}
+			if n <= 0 {
+				return usagef("-n %d: want a positive number", n)
+			}
+			problems := 0
+			queries, qrels, err := eval.Gen(corpusArticles(cmd.Context(), corpusPath, &problems), n, seed)
+			if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return err
+			}
+			qPath, rPath := filepath.Join(out, "queries.tsv"), filepath.Join(out, "qrels.tsv")
+			if err := writeFile(qPath, func(w io.Writer) error { return eval.WriteQueries(w, queries) }); err != nil {
+				return err
+			}
+			if err := writeFile(rPath, func(w io.Writer) error { return eval.WriteQrels(w, queries, qrels) }); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "wrote %d queries (%d titles × %d variants) to %s and %s",
+				len(queries), n, len(eval.Variants), qPath, rPath)
+			if problems > 0 {
+				fmt.Fprintf(a.stdout, "; %d problems in the corpus were skipped", problems)
+			}
+			fmt.Fprintf(a.stdout, "\nnext: vnsearch eval --queries %s --qrels %s --corpus %s --drop-titles\n", qPath, rPath, corpusPath)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&corpusPath, "corpus", "", "the articles: a file or directory vnsearch index reads")
+	f.StringVar(&out, "out", "", "directory to write queries.tsv and qrels.tsv to")
+	f.IntVarP(&n, "n", "n", 2000, "number of titles")
+	f.Uint64Var(&seed, "seed", 1, "seed of the sample")
+	return cmd
+}
+
+// evalEngines returns what the flags ask to evaluate, and a cleanup that
+// closes indexes and removes temporary ones.
+func (a *app) evalEngines(ctx context.Context, corpusPath, work, url string, dropTitles, noBaseline bool) ([]eval.Engine, func(), error) {
+	var (
+		engines  []eval.Engine
+		cleanups []func()
+	)
+	cleanup := func() {
+		for i := len(cleanups) - 1; i >= 0; i-- {
+			cleanups[i]()
+		}
+	}
+	dir := work
+	if corpusPath != "" && dir == "" {
+		tmp, err := os.MkdirTemp("", "vnsearch-eval")
+		if err != nil {
+			return nil, cleanup, err
+		}
+		cleanups = append(cleanups, func() { os.RemoveAll(tmp) })
+		dir = tmp
+	}
+	switch {
+	case url != "":
+		engines = append(engines, eval.Server{URL: url})
+	case corpusPath != "":
+		ix, err := a.buildEvalIndex(ctx, filepath.Join(dir, "vnsearch"), corpusPath, dropTitles)
+		if err != nil {
+			return nil, cleanup, err
+		}
+		cleanups = append(cleanups, func() { ix.Close() })
+		engines = append(engines, eval.Index{Index: ix})
+	default:
+		loc, err := a.where()
+		if err != nil {
+			return nil, cleanup, err
+		}
+		ix, err := a.open(loc, true, false, "evaluate that server instead: vnsearch eval --url http://127.0.0.1:8080 ...")
+		if err != nil {
+			return nil, cleanup, err
+		}
+		cleanups = append(cleanups, func() { ix.Close() })
+		engines = append(engines, eval.Index{Index: ix})
+	}
+	if corpusPath != "" && !noBaseline {
+		stock, err := a.buildBaseline(ctx, filepath.Join(dir, "bleve-standard"), corpusPath, dropTitles)
+		if err != nil {
+			return nil, cleanup, err
+		}
+		cleanups = append(cleanups, func() { stock.Close() })
+		engines = append(engines, eval.Baseline{Index: stock})
+	} else {
+		fmt.Fprintln(a.stderr, "vnsearch: no --corpus: no stock Bleve baseline to compare with")
+	}
+	return engines, cleanup, nil
+}
+
+// buildEvalIndex opens the vnsearch index at path, building it from the
+// corpus first when it does not exist.
+func (a *app) buildEvalIndex(ctx context.Context, path, corpusPath string, dropTitles bool) (*index.Index, error) {
+	if index.Exists(path) {
+		fmt.Fprintf(a.stderr, "vnsearch: reusing the vnsearch index at %s\n", path)
+		return index.Open(path, index.Options{ReadOnly: true})
+	}
+	ix, err := index.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	problems := 0
+	stats, err := ix.AddStream(ctx, evalArticles(ctx, corpusPath, dropTitles, &problems), index.StreamOptions{})
+	if err != nil {
+		ix.Close()
+		return nil, err
+	}
+	fmt.Fprintf(a.stderr, "vnsearch: built a vnsearch index of %d articles at %s in %s (%d problems skipped)\n",
+		stats.Added+stats.Updated+stats.Unchanged, path, time.Since(start).Round(time.Millisecond), problems)
+	return ix, nil
+}
+
+// buildBaseline opens the stock Bleve index at path, building it from the
+// corpus first when it does not exist.
+func (a *app) buildBaseline(ctx context.Context, path, corpusPath string, dropTitles bool) (*baseline.Index, error) {
+	if _, err := os.Stat(path); err == nil {
+		fmt.Fprintf(a.stderr, "vnsearch: reusing the stock Bleve index at %s\n", path)
+		return baseline.Open(path)
+	}
+	stock, err := baseline.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	problems := 0
+	n, err := stock.AddStream(ctx, evalArticles(ctx, corpusPath, dropTitles, &problems), 1000)
+	if err != nil {
+		stock.Close()
+		return nil, err
+	}
+	fmt.Fprintf(a.stderr, "vnsearch: built a stock Bleve index of %d articles at %s in %s\n", n, path, time.Since(start).Round(time.Millisecond))
+	return stock, nil
+}
+
+func evalArticles(ctx context.Context, corpusPath string, dropTitles bool, problems *int) iter.Seq[corpus.Article] {
+	articles := corpusArticles(ctx, corpusPath, problems)
+	if dropTitles {
+		return eval.WithoutTitles(articles)
+	}
+	return articles
+}
+
+// corpusArticles streams the articles under path, counting the problems
+// it skips. (Anything else corpus.Articles yields is the context's end,
+// which the caller's context reports.)
+func corpusArticles(ctx context.Context, path string, problems *int) iter.Seq[corpus.Article] {
+	return func(yield func(corpus.Article) bool) {
+		for art, err := range corpus.Articles(ctx, path) {
+			if err != nil {
+				var p *corpus.Problem
+				if errors.As(err, &p) {
+					*problems++
+					continue
+				}
+				return
+			}
+			if !yield(art) {
+				return
+			}
+		}
+	}
+}
+
+func readWith[T any](path string, read func(io.Reader, string) (T, error)) (T, error) {
+	var zero T
+	f, err := os.Open(path)
+	if err != nil {
+		return zero, err
+	}
+	defer f.Close()
+	return read(f, path)
+}
+
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return f.Close()
+}
