@@ -59,7 +59,7 @@ func (ix *Index) Add(ctx context.Context, articles []corpus.Article) (AddStats, 
 		return stats, err
 	}
 	batch := ix.bleve.NewBatch()
-	var delta lengths
+	var delta tokens
 	for _, id := range ids {
 		a := &articles[latest[id]]
 		doc, st, err := toDocument(a)
@@ -73,11 +73,11 @@ func (ix *Index) Add(ctx context.Context, articles []corpus.Article) (AddStats, 
 			continue
 		case exists:
 			stats.Updated++
-			delta = delta.minus(old.lengths)
+			delta -= old.tokens
 		default:
 			stats.Added++
 		}
-		delta = delta.plus(st.lengths)
+		delta += st.tokens
 		if err := batch.Index(id, doc); err != nil {
 			return AddStats{}, fmt.Errorf("index: add %s: %w", id, err)
 		}
@@ -96,8 +96,8 @@ func (ix *Index) Add(ctx context.Context, articles []corpus.Article) (AddStats, 
 
 // commit writes a batch together with its change to the length totals,
 // kept in the slot this writer holds.
-func (ix *Index) commit(batch *bleve.Batch, slot int, delta lengths) error {
-	total := ix.lengths.slots[slot].plus(delta)
+func (ix *Index) commit(batch *bleve.Batch, slot int, delta tokens) error {
+	total := ix.lengths.slots[slot] + delta
 	batch.SetInternal(slotKey(slot), total.encode())
 	if err := ix.bleve.Batch(batch); err != nil {
 		return err
@@ -223,14 +223,13 @@ func toDocument(a *corpus.Article) (document, stamp, error) {
 	body = append(body, a.Title, a.Summary)
 	body = append(body, a.Paragraphs...)
 	doc := document{
-		Title:    a.Title,
 		Body:     body,
 		Source:   a.Source,
 		Category: a.Category,
 		Origin:   a.Origin,
 		Article:  string(raw),
 	}
-	st := stamp{hash: a.Hash, lengths: articleLengths(&doc), origin: a.Origin}
+	st := stamp{hash: a.Hash, tokens: bodyTokens(&doc), origin: a.Origin}
 	doc.Stamp = st.String()
 	// Bleve keeps dates as nanoseconds since 1970: outside its range a
 	// date is kept in the article but cannot be filtered or sorted on.
@@ -287,10 +286,10 @@ func (ix *Index) Delete(ctx context.Context, ids ...string) (int, error) {
 		return 0, nil
 	}
 	batch := ix.bleve.NewBatch()
-	var delta lengths
+	var delta tokens
 	for id, st := range stamps {
 		batch.Delete(id)
-		delta = delta.minus(st.lengths)
+		delta -= st.tokens
 	}
 	if err := ix.commit(batch, slot, delta); err != nil {
 		return 0, fmt.Errorf("index: delete %d articles: %w", len(stamps), err)

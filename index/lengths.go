@@ -26,36 +26,28 @@ import (
 // slots' sum is the total.
 const lengthSlots = 16
 
-// lengths are token counts, summed over articles.
-type lengths struct {
-	body, title int64
-}
+// tokens is a count of the body's tokens: of one article, or summed over
+// articles.
+type tokens int64
 
-func (l lengths) plus(o lengths) lengths  { return lengths{l.body + o.body, l.title + o.title} }
-func (l lengths) minus(o lengths) lengths { return lengths{l.body - o.body, l.title - o.title} }
+func (t tokens) encode() []byte { return binary.AppendVarint(nil, int64(t)) }
 
-func (l lengths) encode() []byte {
-	b := binary.AppendVarint(nil, l.body)
-	return binary.AppendVarint(b, l.title)
-}
-
-func decodeLengths(b []byte) (lengths, error) {
-	body, n := binary.Varint(b)
-	title, m := binary.Varint(b[max(n, 0):])
-	if n <= 0 || m <= 0 {
-		return lengths{}, fmt.Errorf("damaged length totals %x", b)
+func decodeTokens(b []byte) (tokens, error) {
+	t, n := binary.Varint(b)
+	if n <= 0 {
+		return 0, fmt.Errorf("damaged length total %x", b)
 	}
-	return lengths{body, title}, nil
+	return tokens(t), nil
 }
 
 func slotKey(slot int) []byte { return []byte("vnsearch.lengths." + strconv.Itoa(slot)) }
 
 // lengthBook tracks the totals of an open index.
 type lengthBook struct {
-	free  chan int             // slots no Add holds
-	slots [lengthSlots]lengths // as last written
-	mu    sync.Mutex           // guards sum
-	sum   *lengths             // cached total; nil when stale
+	free  chan int            // slots no Add holds
+	slots [lengthSlots]tokens // as last written
+	mu    sync.Mutex          // guards sum
+	sum   *tokens             // cached total; nil when stale
 }
 
 func newLengthBook(get func(key []byte) ([]byte, error)) (*lengthBook, error) {
@@ -67,7 +59,7 @@ func newLengthBook(get func(key []byte) ([]byte, error)) (*lengthBook, error) {
 			return nil, err
 		}
 		if len(raw) > 0 {
-			if b.slots[i], err = decodeLengths(raw); err != nil {
+			if b.slots[i], err = decodeTokens(raw); err != nil {
 				return nil, err
 			}
 		}
@@ -76,13 +68,13 @@ func newLengthBook(get func(key []byte) ([]byte, error)) (*lengthBook, error) {
 }
 
 // total returns the sum of every slot.
-func (b *lengthBook) total() lengths {
+func (b *lengthBook) total() tokens {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.sum == nil {
-		var s lengths
-		for _, l := range b.slots {
-			s = s.plus(l)
+		var s tokens
+		for _, t := range b.slots {
+			s += t
 		}
 		b.sum = &s
 	}
@@ -90,10 +82,10 @@ func (b *lengthBook) total() lengths {
 }
 
 // update records that slot's batch landed with the new slot total.
-func (b *lengthBook) update(slot int, l lengths) {
+func (b *lengthBook) update(slot int, t tokens) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.slots[slot] = l
+	b.slots[slot] = t
 	b.sum = nil
 }
 
@@ -104,9 +96,8 @@ func (b *lengthBook) bm25Stats(docs uint64) *bsearch.BM25Stats {
 	return &bsearch.BM25Stats{
 		DocCount: float64(docs),
 		FieldCardinality: map[string]int{
-			fieldBodyFolded: int(max(t.body, 1)),
-			fieldBodyExact:  int(max(t.body, 1)),
-			fieldTitle:      int(max(t.title, 1)),
+			fieldBodyFolded: int(max(t, 1)),
+			fieldBodyExact:  int(max(t, 1)),
 			// Keywords and dates: one term a document (a date's range
 			// terms are searched like any other; their scores are all one).
 			fieldSource:    int(max(docs, 1)),
@@ -124,8 +115,8 @@ func (b *lengthBook) bm25Stats(docs uint64) *bsearch.BM25Stats {
 // countTokens estimates how many tokens the analyzer finds in s: the runs
 // of letters and digits. Compounds count once where the analyzer adds
 // their parts; an average needs no more.
-func countTokens(s string) int64 {
-	n := int64(0)
+func countTokens(s string) tokens {
+	n := tokens(0)
 	in := false
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -149,13 +140,13 @@ func countTokens(s string) int64 {
 	return n
 }
 
-// articleLengths are the token counts an article adds to the totals.
-func articleLengths(doc *document) lengths {
-	l := lengths{title: countTokens(doc.Title)}
+// bodyTokens is the token count an article adds to the total.
+func bodyTokens(doc *document) tokens {
+	var n tokens
 	for _, v := range doc.Body {
-		l.body += countTokens(v)
+		n += countTokens(v)
 	}
-	return l
+	return n
 }
 
 // stamp identifies what an indexed article was: its content hash, its
@@ -163,24 +154,23 @@ func articleLengths(doc *document) lengths {
 // can tell changed articles and the totals can be kept without loading
 // any article.
 type stamp struct {
-	hash    string
-	lengths lengths
-	origin  string
+	hash   string
+	tokens tokens
+	origin string
 }
 
 func (s stamp) String() string {
-	return fmt.Sprintf("%s %d %d %s", s.hash, s.lengths.body, s.lengths.title, s.origin)
+	return fmt.Sprintf("%s %d %s", s.hash, s.tokens, s.origin)
 }
 
 func parseStamp(v string) (stamp, error) {
-	parts := strings.SplitN(v, " ", 4)
-	if len(parts) != 4 {
+	parts := strings.SplitN(v, " ", 3)
+	if len(parts) != 3 {
 		return stamp{}, fmt.Errorf("damaged stamp %q", v)
 	}
-	body, err1 := strconv.ParseInt(parts[1], 10, 64)
-	title, err2 := strconv.ParseInt(parts[2], 10, 64)
-	if err1 != nil || err2 != nil {
+	n, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil {
 		return stamp{}, fmt.Errorf("damaged stamp %q", v)
 	}
-	return stamp{hash: parts[0], lengths: lengths{body, title}, origin: parts[3]}, nil
+	return stamp{hash: parts[0], tokens: tokens(n), origin: parts[2]}, nil
 }

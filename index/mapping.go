@@ -37,21 +37,16 @@ const keywordAnalyzer = "vnsearch_keyword"
 
 // The text fields. The body holds the whole text — title, summary, then
 // each paragraph, one value each — so that whether a document holds a
-// syllable, and where, is one term of one field: conjunctions stay flat and
-// positions tell paragraphs apart. The title is indexed once more, alone,
-// so that a match there can count for more.
+// syllable, and where, is one term of one field: conjunctions stay flat,
+// and positions tell the title and each paragraph apart.
 const (
 	fieldBodyExact  = "body_x" // exact syllables
 	fieldBodyFolded = "body_f" // folded syllables, with positions
-	fieldTitle      = "title_f"
-	// titleBoost is how much a match in the title counts, on top of its
-	// match in the body.
-	titleBoost = 2.0
 )
 
-// Values of the body fields: the title (0), the summary, then the
-// paragraphs.
+// Values of the body fields: the title, the summary, then the paragraphs.
 const (
+	titleValue   = 0
 	summaryValue = 1
 	firstPara    = 2
 )
@@ -59,7 +54,6 @@ const (
 // document is what the index maps: one article. Body holds the title, the
 // summary and each paragraph as its own value, so that no phrase spans two.
 type document struct {
-	Title     string   `json:"title"`
 	Body      []string `json:"body"`
 	Source    string   `json:"source,omitempty"`
 	Category  string   `json:"category,omitempty"`
@@ -71,8 +65,8 @@ type document struct {
 
 // newMapping builds the index mapping. Only the folded body keeps term
 // vectors, for their positions: quoted phrases and adjacent query syllables
-// are matched there. The exact body and the title serve ranking, which
-// needs term frequencies only. Nothing but the article JSON is stored;
+// are matched there. The exact body serves ranking, which needs term
+// frequencies only. Nothing but the article JSON is stored;
 // snippets are cut from it.
 func newMapping() (*mapping.IndexMappingImpl, error) {
 	im := mapping.NewIndexMapping()
@@ -102,7 +96,6 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	}
 	text("body", fieldBodyExact, analyzer.Name, false)
 	text("body", fieldBodyFolded, positionsAnalyzer, true)
-	text("title", fieldTitle, analyzer.FoldedName, false)
 
 	keywordField := func(name, analyzerName string, docValues bool) {
 		fm := mapping.NewTextFieldMapping()

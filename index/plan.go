@@ -107,24 +107,21 @@ func phraseQuery(phrase string) query.Query {
 }
 
 // syllablesQuery matches documents holding every query syllable (all) or
-// any of them, folded, and scores them by BM25, matches in the title
-// counting extra. Scored, a document holding some is scaled by the share
-// it holds (Bleve's coordination factor).
+// any of them, folded, and scores them by BM25. Scored, a document holding
+// some is scaled by the share it holds (Bleve's coordination factor).
 func (p *plan) syllablesQuery(all bool) query.Query {
-	body := make([]query.Query, len(p.syllables))
-	title := make([]query.Query, len(p.syllables))
-	for i, t := range p.syllables {
-		body[i] = termIn(fieldBodyFolded, t.folded, 1)
-		title[i] = termIn(fieldTitle, t.folded, titleBoost)
-	}
-	bq := query.NewBooleanQuery(nil, nil, nil)
 	if all {
-		bq.Must = query.NewConjunctionQuery(body)
-	} else {
-		bq.Must = query.NewDisjunctionQuery(body)
+		return query.NewConjunctionQuery(p.foldedTerms())
 	}
-	bq.Should = query.NewDisjunctionQuery(title)
-	return bq
+	return query.NewDisjunctionQuery(p.foldedTerms())
+}
+
+func (p *plan) foldedTerms() []query.Query {
+	terms := make([]query.Query, len(p.syllables))
+	for i, t := range p.syllables {
+		terms[i] = termIn(fieldBodyFolded, t.folded, 1)
+	}
+	return terms
 }
 
 // keywordSyllables is the longest a keyword query gets; longer queries
@@ -134,20 +131,20 @@ const keywordSyllables = 4
 func (p *plan) verbose() bool { return len(p.syllables) > keywordSyllables }
 
 // verboseQuery matches documents holding any query syllable, folded, and
-// scores them by the BM25 of the folded syllables, of the syllables typed
-// with diacritics held as typed (exactWeight), and of title matches,
-// scaled by the share of the syllables held.
+// scores them by the BM25 of the folded syllables and of the syllables
+// typed with diacritics held as typed (exactWeight), scaled by the share of
+// the syllables held.
 func (p *plan) verboseQuery() query.Query {
-	var should []query.Query
-	for _, t := range p.syllables {
-		should = append(should, termIn(fieldTitle, t.folded, titleBoost))
+	if len(p.marked) == 0 {
+		return p.syllablesQuery(false)
 	}
-	for _, i := range p.marked {
-		should = append(should, termIn(fieldBodyExact, p.syllables[i].exact, exactWeight))
+	exact := make([]query.Query, len(p.marked))
+	for j, i := range p.marked {
+		exact[j] = termIn(fieldBodyExact, p.syllables[i].exact, exactWeight)
 	}
 	bq := query.NewBooleanQuery(nil, nil, nil)
-	bq.Must = p.countQuery()
-	bq.Should = query.NewDisjunctionQuery(should)
+	bq.Must = p.syllablesQuery(false)
+	bq.Should = query.NewDisjunctionQuery(exact)
 	return bq
 }
 
@@ -155,15 +152,9 @@ func (p *plan) verboseQuery() query.Query {
 // its folded form, in verbose queries.
 const exactWeight = 1.0
 
-// countQuery matches what syllablesQuery(false) does, unscored: Bleve
+// countQuery matches what syllablesQuery(false) does. Unscored, Bleve
 // evaluates a flat disjunction of terms as a union of bitmaps.
-func (p *plan) countQuery() query.Query {
-	body := make([]query.Query, len(p.syllables))
-	for i, t := range p.syllables {
-		body[i] = termIn(fieldBodyFolded, t.folded, 1)
-	}
-	return query.NewDisjunctionQuery(body)
-}
+func (p *plan) countQuery() query.Query { return p.syllablesQuery(false) }
 
 // restrict adds to core what every hit must satisfy besides its
 // syllables: the quoted phrases, the request's filters, no excluded word

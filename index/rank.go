@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
@@ -25,7 +27,7 @@ import (
 // weigh; no one syllable is indispensable.
 //
 // The first pass scores candidates cheaply. For a keyword query: on folded
-// syllables, BM25, a title match counting extra; documents holding every
+// syllables, BM25; documents holding every
 // syllable are found first, by a conjunction, which reads far fewer
 // postings than a disjunction, and only when they are too few to fill the
 // window are documents holding some scored too (scaled by the share they
@@ -40,8 +42,8 @@ import (
 // is multiplied by 1 + exactBoost × the share of those syllables held as
 // typed. For every query, each score is multiplied by 1 + pairBoost × the
 // share of the query's adjacent syllable pairs standing side by side in the
-// document too, and by 1 + leadBoost × the share of its syllables found in
-// the lead. Shares weigh each syllable by its IDF, so that "của các" side
+// document too, by 1 + titleBoost × the share of its syllables found in
+// the title, and by 1 + leadBoost × the share found in the lead. Shares weigh each syllable by its IDF, so that "của các" side
 // by side says less than "xung đột" does.
 //
 // Past rescoreDepth, documents keep their first-pass order, so that the
@@ -59,6 +61,8 @@ const (
 	// pairBoost rewards query syllables standing side by side, as the
 	// syllables of a Vietnamese word do.
 	pairBoost = 4.0
+	// titleBoost rewards query syllables found in the title.
+	titleBoost = 2.0
 	// leadBoost rewards query syllables found in the lead — title,
 	// summary, first paragraph — where a news article says what it is
 	// about.
@@ -168,8 +172,21 @@ func (s *snapshot) rank(p *plan, r *Request) ([]candidate, uint64, error) {
 		}
 		found, total = candidates(hits, 0), n
 	case len(p.syllables) > 1:
+		// Count every match on the other core meanwhile: when the
+		// documents holding all syllables fill the window, nothing else
+		// needs scoring, but the total still counts those holding some.
+		type count struct {
+			n   uint64
+			err error
+		}
+		counted := make(chan count, 1)
+		go func() {
+			_, n, err := s.collect(p.restrict(p.countQuery(), r, nil), 0, 0, byScore, false)
+			counted <- count{n, err}
+		}()
 		all := p.syllablesQuery(true)
 		hits, n, err := s.collect(p.restrict(all, r, nil), 0, window, byScore, true)
+		c := <-counted
 		if err != nil {
 			return nil, 0, err
 		}
@@ -180,8 +197,8 @@ func (s *snapshot) rank(p *plan, r *Request) ([]candidate, uint64, error) {
 				return nil, 0, err
 			}
 			found, total = append(found, candidates(rest, 0)...), total+n
-		} else if _, total, err = s.collect(p.restrict(p.countQuery(), r, nil), 0, 0, byScore, false); err != nil {
-			return nil, 0, err
+		} else if total = c.n; c.err != nil {
+			return nil, 0, c.err
 		}
 	default:
 		var core query.Query
@@ -284,21 +301,8 @@ func (p *plan) factor(e *evidence) float64 {
 			f *= 1 + exactBoost*held/all
 		}
 	}
-	if len(p.syllables) > 0 {
-		var lead, all float64
-		for i, occ := range e.at {
-			all += p.weight[i]
-			for _, o := range occ {
-				if o.value <= firstPara {
-					lead += p.weight[i]
-					break
-				}
-			}
-		}
-		if all > 0 {
-			f *= 1 + leadBoost*lead/all
-		}
-	}
+	f *= 1 + titleBoost*p.shareWithin(e, titleValue)
+	f *= 1 + leadBoost*p.shareWithin(e, firstPara)
 	if len(p.pairs) > 0 {
 		var adjacent, all float64
 		for _, pr := range p.pairs {
@@ -313,6 +317,25 @@ func (p *plan) factor(e *evidence) float64 {
 		}
 	}
 	return f
+}
+
+// shareWithin returns the IDF-weighted share of the query's syllables that
+// stand in the body's values up to last.
+func (p *plan) shareWithin(e *evidence, last uint64) float64 {
+	var in, all float64
+	for i, occ := range e.at {
+		all += p.weight[i]
+		for _, o := range occ {
+			if o.value <= last {
+				in += p.weight[i]
+				break
+			}
+		}
+	}
+	if all == 0 {
+		return 0
+	}
+	return in / all
 }
 
 // gather reads the evidence of the candidates that lack it: for every query
@@ -335,27 +358,60 @@ func (s *snapshot) gather(p *plan, cands []candidate) error {
 	if weigh {
 		p.weight = make([]float64, len(p.syllables))
 	}
+	// One walk a term, spread over the cores: each writes only its own
+	// syllable's slots of the evidence.
+	var walks []func() error
 	for i, t := range p.syllables {
-		df, err := s.walk(t.folded, fieldBodyFolded, true, docs, func(c *candidate, doc *bleveindex.TermFieldDoc) {
-			for _, v := range doc.Vectors {
-				var value uint64
-				if len(v.ArrayPositions) > 0 {
-					value = v.ArrayPositions[0]
+		walks = append(walks, func() error {
+			df, err := s.walk(t.folded, fieldBodyFolded, true, docs, func(c *candidate, doc *bleveindex.TermFieldDoc) {
+				for _, v := range doc.Vectors {
+					var value uint64
+					if len(v.ArrayPositions) > 0 {
+						value = v.ArrayPositions[0]
+					}
+					c.ev.at[i] = append(c.ev.at[i], occurrence{value: value, pos: v.Pos})
 				}
-				c.ev.at[i] = append(c.ev.at[i], occurrence{value: value, pos: v.Pos})
+			})
+			if weigh {
+				p.weight[i] = idf(s.docs, df)
 			}
-		})
-		if err != nil {
 			return err
-		}
-		if weigh {
-			p.weight[i] = idf(s.docs, df)
-		}
+		})
 	}
 	for j, i := range p.marked {
-		_, err := s.walk(p.syllables[i].exact, fieldBodyExact, false, docs, func(c *candidate, _ *bleveindex.TermFieldDoc) {
-			c.ev.exact[j] = true
+		walks = append(walks, func() error {
+			_, err := s.walk(p.syllables[i].exact, fieldBodyExact, false, docs, func(c *candidate, _ *bleveindex.TermFieldDoc) {
+				c.ev.exact[j] = true
+			})
+			return err
 		})
+	}
+	return parallel(walks)
+}
+
+// parallel runs the tasks on as many goroutines as there are cores and
+// returns the first error.
+func parallel(tasks []func() error) error {
+	next := make(chan func() error)
+	errs := make(chan error, len(tasks))
+	workers := min(runtime.GOMAXPROCS(0), len(tasks))
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for task := range next {
+				errs <- task()
+			}
+		}()
+	}
+	for _, task := range tasks {
+		next <- task
+	}
+	close(next)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
 		if err != nil {
 			return err
 		}

@@ -164,23 +164,30 @@ func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
 	}
-	out := &Result{Query: r.Query, Total: total, Hits: make([]Hit, 0, len(page))}
+	out := &Result{Query: r.Query, Total: total, Hits: make([]Hit, len(page))}
 	m := newMatcher(p)
-	for _, c := range page {
-		a, err := snap.article(c.id)
-		if err != nil {
-			return nil, err
+	tasks := make([]func() error, len(page))
+	for i, c := range page {
+		tasks[i] = func() error {
+			a, err := snap.article(c.id)
+			if err != nil {
+				return err
+			}
+			hit := &out.Hits[i]
+			*hit = Hit{
+				ID:        c.id,
+				Title:     a.Title,
+				Source:    a.Source,
+				Published: a.Published,
+				URL:       a.URL,
+				Score:     c.score,
+			}
+			hit.Paragraph, hit.Snippet, hit.Highlights = m.snippet(&a, c.ev)
+			return nil
 		}
-		hit := Hit{
-			ID:        c.id,
-			Title:     a.Title,
-			Source:    a.Source,
-			Published: a.Published,
-			URL:       a.URL,
-			Score:     c.score,
-		}
-		hit.Paragraph, hit.Snippet, hit.Highlights = m.snippet(&a, c.ev)
-		out.Hits = append(out.Hits, hit)
+	}
+	if err := parallel(tasks); err != nil {
+		return nil, err
 	}
 	out.Took = time.Since(start)
 	return out, nil
