@@ -134,16 +134,23 @@ func (p *plan) verbose() bool { return len(p.syllables) > keywordSyllables }
 // scores them by the BM25 of the folded syllables and of the syllables
 // typed with diacritics held as typed (exactWeight), scaled by the share of
 // the syllables held.
-func (p *plan) verboseQuery() query.Query {
-	if len(p.marked) == 0 {
-		return p.syllablesQuery(false)
+func (p *plan) verboseQuery(keep []bool) query.Query {
+	var folded, exact []query.Query
+	for i, t := range p.syllables {
+		if keep[i] {
+			folded = append(folded, termIn(fieldBodyFolded, t.folded, 1))
+		}
 	}
-	exact := make([]query.Query, len(p.marked))
-	for j, i := range p.marked {
-		exact[j] = termIn(fieldBodyExact, p.syllables[i].exact, exactWeight)
+	for _, i := range p.marked {
+		if keep[i] {
+			exact = append(exact, termIn(fieldBodyExact, p.syllables[i].exact, exactWeight))
+		}
+	}
+	if len(exact) == 0 {
+		return query.NewDisjunctionQuery(folded)
 	}
 	bq := query.NewBooleanQuery(nil, nil, nil)
-	bq.Must = p.syllablesQuery(false)
+	bq.Must = query.NewDisjunctionQuery(folded)
 	bq.Should = query.NewDisjunctionQuery(exact)
 	return bq
 }

@@ -50,6 +50,16 @@ import (
 // pages of one query agree with one another.
 const rescoreDepth = 100
 
+// Verbose queries match on their informative syllables (see informative):
+// those held by at most commonShare of the documents, and at least the
+// minInformative rarest. On the known-item evaluation, 0.7 keeps MRR@10
+// within 0.005 of matching on every syllable and cuts median latency by
+// 40%; 0.5 would cut it by 60% at a cost of 0.016.
+const (
+	commonShare    = 0.7
+	minInformative = 3
+)
+
 // Weights of the second pass, chosen on the known-item evaluation (see
 // README): each is how much more a document scores when it has all of what
 // the weight rewards.
@@ -166,7 +176,11 @@ func (s *snapshot) rank(p *plan, r *Request) ([]candidate, uint64, error) {
 	case p.verbose():
 		// A title or a sentence: no syllable is indispensable, so rank
 		// every document holding any by BM25, typed diacritics counting.
-		hits, n, err := s.collect(p.restrict(p.verboseQuery(), r, nil), 0, window, byScore, true)
+		keep, err := s.informative(p)
+		if err != nil {
+			return nil, 0, err
+		}
+		hits, n, err := s.collect(p.restrict(p.verboseQuery(keep), r, nil), 0, window, byScore, true)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -239,6 +253,31 @@ func (s *snapshot) rank(p *plan, r *Request) ([]candidate, uint64, error) {
 		}
 	}
 	return page, total, nil
+}
+
+// informative marks the syllables of a verbose query worth matching on.
+// The commonest ("của", "và", "là") add next to nothing to BM25 and cost
+// the longest posting lists; they still count in the second pass.
+func (s *snapshot) informative(p *plan) ([]bool, error) {
+	type syllable struct {
+		i  int
+		df uint64
+	}
+	dfs := make([]syllable, len(p.syllables))
+	for i, t := range p.syllables {
+		tfr, err := s.reader.TermFieldReader(s.ctx, []byte(t.folded), fieldBodyFolded, false, false, false)
+		if err != nil {
+			return nil, err
+		}
+		dfs[i] = syllable{i, tfr.Count()}
+		_ = tfr.Close()
+	}
+	slices.SortStableFunc(dfs, func(a, b syllable) int { return cmp.Compare(a.df, b.df) })
+	keep := make([]bool, len(p.syllables))
+	for rank, d := range dfs {
+		keep[d.i] = rank < minInformative || float64(d.df) <= commonShare*float64(s.docs)
+	}
+	return keep, nil
 }
 
 // occurrence is where a query syllable stands in a document's body.
