@@ -590,3 +590,26 @@ func TestDatesOutsideBleveRangeAreKept(t *testing.T) {
 		t.Error("an article with an unindexable date matched a date filter")
 	}
 }
+
+func TestVerboseQueriesSkipCommonSyllables(t *testing.T) {
+	ix, err := Create(filepath.Join(t.TempDir(), "idx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	var as []corpus.Article
+	for i := range 10 {
+		as = append(as, article(fmt.Sprintf("c%d", i), "Tin", fmt.Sprintf("Chuyện của làng số %d.", i)))
+	}
+	as = append(as, article("target", "Tin", "Giá vàng của thế giới tăng vọt."))
+	addArticles(t, ix, as...)
+	// Six syllables: a verbose query; "của" is in every document.
+	hits := search(t, ix, "giá vàng của thế giới tăng")
+	if len(hits) != 1 || hits[0].ID != "target" {
+		t.Errorf("got %v: want only the article holding the informative syllables", hitIDs(hits))
+	}
+	// A keyword query still matches on every syllable.
+	if hits := search(t, ix, "của làng"); len(hits) != 10 {
+		t.Errorf("của làng: %d hits, want 10", len(hits))
+	}
+}
