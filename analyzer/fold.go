@@ -45,16 +45,28 @@ func appendFolded(dst, term []byte) []byte {
 		}
 		r, size := decodeRune(term)
 		term = term[size:]
-		switch l := lookup(r); {
+		switch {
+		case r < rune(len(foldTable)) && foldTable[r] != 0:
+			dst = append(dst, foldTable[r])
 		case isCombiningMark(r):
-		case l != nil && l.fold != 0:
-			dst = append(dst, l.fold)
 		default:
 			dst = utf8.AppendRune(dst, r)
 		}
 	}
 	return dst
 }
+
+// foldTable maps every rune below the end of the Latin Extended Additional
+// block to the ASCII letter under its marks, or 0: one load a letter in
+// the loop above.
+var foldTable = func() (t [addHi]byte) {
+	for r := range rune(addHi) {
+		if l := lookup(r); l != nil {
+			t[r] = l.fold
+		}
+	}
+	return t
+}()
 
 // FoldFilterConstructor builds the filter for Bleve's registry.
 func FoldFilterConstructor(config map[string]interface{}, cache *registry.Cache) (analysis.TokenFilter, error) {
