@@ -1,6 +1,8 @@
 package index
 
 import (
+	"bytes"
+	"compress/flate"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -60,9 +62,10 @@ func (ix *Index) Add(ctx context.Context, articles []corpus.Article) (AddStats, 
 	}
 	batch := ix.bleve.NewBatch()
 	var delta tokens
+	var packer packer
 	for _, id := range ids {
 		a := &articles[latest[id]]
-		doc, st, err := toDocument(a)
+		doc, st, err := packer.document(a)
 		if err != nil {
 			return stats, fmt.Errorf("index: add %s: %w", id, err)
 		}
@@ -73,11 +76,11 @@ func (ix *Index) Add(ctx context.Context, articles []corpus.Article) (AddStats, 
 			continue
 		case exists:
 			stats.Updated++
-			delta -= old.tokens
+			delta = delta.minus(old.tokens)
 		default:
 			stats.Added++
 		}
-		delta += st.tokens
+		delta = delta.plus(st.tokens)
 		if err := batch.Index(id, doc); err != nil {
 			return AddStats{}, fmt.Errorf("index: add %s: %w", id, err)
 		}
@@ -97,7 +100,7 @@ func (ix *Index) Add(ctx context.Context, articles []corpus.Article) (AddStats, 
 // commit writes a batch together with its change to the length totals,
 // kept in the slot this writer holds.
 func (ix *Index) commit(batch *bleve.Batch, slot int, delta tokens) error {
-	total := ix.lengths.slots[slot] + delta
+	total := ix.lengths.slots[slot].plus(delta)
 	batch.SetInternal(slotKey(slot), total.encode())
 	if err := ix.bleve.Batch(batch); err != nil {
 		return err
@@ -209,13 +212,20 @@ func (ix *Index) AddStream(ctx context.Context, articles iter.Seq[corpus.Article
 	return total, firstErr
 }
 
-// toDocument maps an article to what the index stores, and the stamp that
+// packer maps articles to documents, reusing one compressor: deflate's
+// state is large to allocate an article at a time.
+type packer struct {
+	buf bytes.Buffer
+	zw  *flate.Writer
+}
+
+// document maps an article to what the index stores, and the stamp that
 // tells whether it changed.
-func toDocument(a *corpus.Article) (document, stamp, error) {
+func (pk *packer) document(a *corpus.Article) (document, stamp, error) {
 	if a.Hash == "" {
 		a.Hash = a.ContentHash()
 	}
-	raw, err := json.Marshal(a)
+	raw, err := pk.pack(a)
 	if err != nil {
 		return document{}, stamp{}, err
 	}
@@ -227,7 +237,7 @@ func toDocument(a *corpus.Article) (document, stamp, error) {
 		Source:   a.Source,
 		Category: a.Category,
 		Origin:   a.Origin,
-		Article:  string(raw),
+		Article:  raw,
 	}
 	st := stamp{hash: a.Hash, tokens: bodyTokens(&doc), origin: a.Origin}
 	doc.Stamp = st.String()
@@ -289,7 +299,7 @@ func (ix *Index) Delete(ctx context.Context, ids ...string) (int, error) {
 	var delta tokens
 	for id, st := range stamps {
 		batch.Delete(id)
-		delta -= st.tokens
+		delta = delta.minus(st.tokens)
 	}
 	if err := ix.commit(batch, slot, delta); err != nil {
 		return 0, fmt.Errorf("index: delete %d articles: %w", len(stamps), err)
@@ -334,9 +344,35 @@ func decodeArticle(id string, fields map[string]interface{}) (corpus.Article, er
 	return unmarshalArticle(id, []byte(raw))
 }
 
+// pack writes an article as deflated JSON. Bleve compresses stored fields
+// with snappy; deflate packs Vietnamese text a fifth tighter, and the
+// stored articles are the largest part of the index after positions.
+func (pk *packer) pack(a *corpus.Article) (string, error) {
+	raw, err := json.Marshal(a)
+	if err != nil {
+		return "", err
+	}
+	pk.buf.Reset()
+	if pk.zw == nil {
+		if pk.zw, err = flate.NewWriter(&pk.buf, flate.BestSpeed); err != nil {
+			return "", err
+		}
+	} else {
+		pk.zw.Reset(&pk.buf)
+	}
+	if _, err := pk.zw.Write(raw); err != nil {
+		return "", err
+	}
+	if err := pk.zw.Close(); err != nil {
+		return "", err
+	}
+	return pk.buf.String(), nil
+}
+
 func unmarshalArticle(id string, raw []byte) (corpus.Article, error) {
 	var a corpus.Article
-	if err := json.Unmarshal(raw, &a); err != nil {
+	zr := flate.NewReader(bytes.NewReader(raw))
+	if err := json.NewDecoder(zr).Decode(&a); err != nil {
 		return a, fmt.Errorf("index: article %q is damaged: %w", id, err)
 	}
 	return a, nil

@@ -12,6 +12,7 @@
 package index
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -157,3 +158,46 @@ func (ix *Index) Close() error {
 	}
 	return nil
 }
+
+// Compact merges the index's segments into one, so that it takes less
+// room and searches visit one segment. Bleve merges in the background as
+// batches land; after a bulk load, Compact finishes the job at once.
+func (ix *Index) Compact(ctx context.Context) error {
+	if ix.readOnly {
+		return fmt.Errorf("index: compact: %w", ErrReadOnly)
+	}
+	adv, err := ix.bleve.Advanced()
+	if err != nil {
+		return fmt.Errorf("index: compact: %w", err)
+	}
+	s, ok := adv.(*scorch.Scorch)
+	if !ok {
+		return fmt.Errorf("index: compact: not a scorch index (%T)", adv)
+	}
+	store := filepath.Join(ix.path, "store")
+	before, _ := filepath.Glob(filepath.Join(store, "*.zap"))
+	if err := s.ForceMerge(ctx, nil); err != nil {
+		return fmt.Errorf("index: compact %s: %w", ix.path, err)
+	}
+	// Bleve deletes the merged-away segment files when its persister next
+	// idles; wait for that (briefly), so that a process closing the index
+	// right after leaves no obsolete files behind.
+	deadline := time.Now().Add(compactWait)
+	for _, f := range before {
+		for time.Now().Before(deadline) {
+			if _, err := os.Stat(f); errors.Is(err, os.ErrNotExist) {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}
+	return nil
+}
+
+// compactWait bounds how long Compact waits for obsolete files to go; any
+// left then are removed the next time the index is opened for writing.
+const compactWait = 5 * time.Second

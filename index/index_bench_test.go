@@ -98,6 +98,9 @@ func BenchmarkBuild(b *testing.B) {
 			if _, err := ix.AddStream(ctx, slices.Values(articles), StreamOptions{}); err != nil {
 				b.Fatal(err)
 			}
+			if err := ix.Compact(ctx); err != nil {
+				b.Fatal(err)
+			}
 			if err := ix.Close(); err != nil {
 				b.Fatal(err)
 			}
@@ -186,6 +189,9 @@ func openSearchIndexes(b *testing.B) (*Index, *baseline.Index) {
 			return
 		}
 		if _, s.err = s.vn.AddStream(ctx, slices.Values(articles), StreamOptions{}); s.err != nil {
+			return
+		}
+		if s.err = s.vn.Compact(ctx); s.err != nil {
 			return
 		}
 		if s.stock, s.err = baseline.Create(filepath.Join(s.dir, "stock")); s.err != nil {

@@ -614,3 +614,39 @@ func TestVerboseQueriesSkipCommonSyllables(t *testing.T) {
 		t.Errorf("của làng: %v, want all eleven, the target last", hitIDs(hits))
 	}
 }
+
+func TestCompact(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "idx")
+	ix, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for batch := range 5 {
+		var as []corpus.Article
+		for i := range 20 {
+			as = append(as, crashArticle(batch, i))
+		}
+		addArticles(t, ix, as...)
+	}
+	if err := ix.Compact(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	segments, _ := filepath.Glob(filepath.Join(path, "store", "*.zap"))
+	if len(segments) != 1 {
+		t.Errorf("%d segment files after Compact, want 1: %v", len(segments), segments)
+	}
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if res, err := ro.Search(context.Background(), Request{Query: `"kiểm tra độ bền"`}); err != nil || res.Total != 100 {
+		t.Errorf("after Compact: %v hits, %v; want 100", res.Total, err)
+	}
+	if err := ro.Compact(context.Background()); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("Compact on a read-only index: %v", err)
+	}
+}

@@ -26,18 +26,25 @@ import (
 // slots' sum is the total.
 const lengthSlots = 16
 
-// tokens is a count of the body's tokens: of one article, or summed over
-// articles.
-type tokens int64
+// tokens counts the body's tokens — all of them, and those written with
+// diacritics, which alone the exact field holds — of one article, or
+// summed over articles.
+type tokens struct{ all, marked int64 }
 
-func (t tokens) encode() []byte { return binary.AppendVarint(nil, int64(t)) }
+func (t tokens) plus(o tokens) tokens  { return tokens{t.all + o.all, t.marked + o.marked} }
+func (t tokens) minus(o tokens) tokens { return tokens{t.all - o.all, t.marked - o.marked} }
+
+func (t tokens) encode() []byte {
+	return binary.AppendVarint(binary.AppendVarint(nil, t.all), t.marked)
+}
 
 func decodeTokens(b []byte) (tokens, error) {
-	t, n := binary.Varint(b)
-	if n <= 0 {
-		return 0, fmt.Errorf("damaged length total %x", b)
+	all, n := binary.Varint(b)
+	marked, m := binary.Varint(b[max(n, 0):])
+	if n <= 0 || m <= 0 {
+		return tokens{}, fmt.Errorf("damaged length total %x", b)
 	}
-	return tokens(t), nil
+	return tokens{all, marked}, nil
 }
 
 func slotKey(slot int) []byte { return []byte("vnsearch.lengths." + strconv.Itoa(slot)) }
@@ -74,7 +81,7 @@ func (b *lengthBook) total() tokens {
 	if b.sum == nil {
 		var s tokens
 		for _, t := range b.slots {
-			s += t
+			s = s.plus(t)
 		}
 		b.sum = &s
 	}
@@ -96,8 +103,8 @@ func (b *lengthBook) bm25Stats(docs uint64) *bsearch.BM25Stats {
 	return &bsearch.BM25Stats{
 		DocCount: float64(docs),
 		FieldCardinality: map[string]int{
-			fieldBodyFolded: int(max(t, 1)),
-			fieldBodyExact:  int(max(t, 1)),
+			fieldBodyFolded: int(max(t.all, 1)),
+			fieldBodyExact:  int(max(t.marked, 1)),
 			// Keywords and dates: one term a document (a date's range
 			// terms are searched like any other; their scores are all one).
 			fieldSource:    int(max(docs, 1)),
@@ -112,15 +119,16 @@ func (b *lengthBook) bm25Stats(docs uint64) *bsearch.BM25Stats {
 	}
 }
 
-// countTokens estimates how many tokens the analyzer finds in s: the runs
-// of letters and digits. Compounds count once where the analyzer adds
-// their parts; an average needs no more.
+// countTokens estimates how many tokens the analyzer finds in s, and how
+// many of them are written with diacritics (or any letter beyond ASCII):
+// the runs of letters and digits. Compounds count once where the analyzer
+// adds their parts; an average needs no more.
 func countTokens(s string) tokens {
-	n := tokens(0)
-	in := false
+	var n tokens
+	in, marked := false, false
 	for i := 0; i < len(s); {
 		c := s[i]
-		var word bool
+		var word, beyond bool
 		size := 1
 		if c < utf8.RuneSelf {
 			word = 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9'
@@ -130,9 +138,18 @@ func countTokens(s string) tokens {
 			// Letters, marks and digits outside ASCII; not the punctuation
 			// of General Punctuation (quotes, dashes, ellipsis) or spaces.
 			word = r != utf8.RuneError && !(r >= 0x2000 && r <= 0x206F) && r != 0xA0 && r != 0x3000
+			beyond = word
 		}
-		if word && !in {
-			n++
+		switch {
+		case word && !in:
+			n.all++
+			marked = beyond
+			if marked {
+				n.marked++
+			}
+		case word && beyond && !marked:
+			marked = true
+			n.marked++
 		}
 		in = word
 		i += size
@@ -144,7 +161,7 @@ func countTokens(s string) tokens {
 func bodyTokens(doc *document) tokens {
 	var n tokens
 	for _, v := range doc.Body {
-		n += countTokens(v)
+		n = n.plus(countTokens(v))
 	}
 	return n
 }
@@ -160,17 +177,18 @@ type stamp struct {
 }
 
 func (s stamp) String() string {
-	return fmt.Sprintf("%s %d %s", s.hash, s.tokens, s.origin)
+	return fmt.Sprintf("%s %d %d %s", s.hash, s.tokens.all, s.tokens.marked, s.origin)
 }
 
 func parseStamp(v string) (stamp, error) {
-	parts := strings.SplitN(v, " ", 3)
-	if len(parts) != 3 {
+	parts := strings.SplitN(v, " ", 4)
+	if len(parts) != 4 {
 		return stamp{}, fmt.Errorf("damaged stamp %q", v)
 	}
-	n, err := strconv.ParseInt(parts[1], 10, 64)
-	if err != nil {
+	all, err1 := strconv.ParseInt(parts[1], 10, 64)
+	marked, err2 := strconv.ParseInt(parts[2], 10, 64)
+	if err1 != nil || err2 != nil {
 		return stamp{}, fmt.Errorf("damaged stamp %q", v)
 	}
-	return stamp{hash: parts[0], tokens: tokens(n), origin: parts[2]}, nil
+	return stamp{hash: parts[0], tokens: tokens{all, marked}, origin: parts[3]}, nil
 }

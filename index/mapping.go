@@ -1,6 +1,8 @@
 package index
 
 import (
+	"unicode/utf8"
+
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
@@ -40,7 +42,7 @@ const keywordAnalyzer = "vnsearch_keyword"
 // syllable, and where, is one term of one field: conjunctions stay flat,
 // and positions tell the title and each paragraph apart.
 const (
-	fieldBodyExact  = "body_x" // exact syllables
+	fieldBodyExact  = "body_x" // syllables written with diacritics, exact
 	fieldBodyFolded = "body_f" // folded syllables, with positions
 )
 
@@ -60,7 +62,7 @@ type document struct {
 	Published *string  `json:"published,omitempty"` // RFC 3339
 	Origin    string   `json:"origin,omitempty"`
 	Stamp     string   `json:"stamp"`
-	Article   string   `json:"article"` // the article as JSON: stored, not indexed
+	Article   string   `json:"article"` // the article as deflated JSON: stored, not indexed
 }
 
 // newMapping builds the index mapping. Only the folded body keeps term
@@ -94,7 +96,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		fm.DocValues = false
 		doc.AddFieldMappingsAt(property, fm)
 	}
-	text("body", fieldBodyExact, analyzer.Name, false)
+	text("body", fieldBodyExact, markedAnalyzer, false)
 	text("body", fieldBodyFolded, positionsAnalyzer, true)
 
 	keywordField := func(name, analyzerName string, docValues bool) {
@@ -132,6 +134,29 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	return im, im.Validate()
 }
 
+// markedAnalyzer is vi keeping only the tokens with a letter beyond ASCII:
+// those written with diacritics. A plain syllable ("ma", "an") is its own
+// folded form, found in the folded field; only a marked one can be matched
+// as typed against its variants, so only those are worth a term in the
+// exact field — about a quarter fewer postings.
+const markedAnalyzer = "vnsearch_marked"
+
+type markedOnly struct{ exact analysis.Analyzer }
+
+func (m markedOnly) Analyze(input []byte) analysis.TokenStream {
+	stream := m.exact.Analyze(input)
+	kept := stream[:0]
+	for _, tok := range stream {
+		for _, c := range tok.Term {
+			if c >= utf8.RuneSelf {
+				kept = append(kept, tok)
+				break
+			}
+		}
+	}
+	return kept
+}
+
 // positionsAnalyzer is vi_folded with its tokens' offsets set to zero.
 //
 // Bleve keeps a term vector per token — position, start and end offsets,
@@ -152,10 +177,15 @@ func (p positionsOnly) Analyze(input []byte) analysis.TokenStream {
 }
 
 func init() {
-	err := registry.RegisterAnalyzer(positionsAnalyzer, func(map[string]interface{}, *registry.Cache) (analysis.Analyzer, error) {
-		return positionsOnly{analyzer.New(true)}, nil
-	})
-	if err != nil {
-		panic(err)
+	for name, a := range map[string]analysis.Analyzer{
+		positionsAnalyzer: positionsOnly{analyzer.New(true)},
+		markedAnalyzer:    markedOnly{analyzer.New(false)},
+	} {
+		err := registry.RegisterAnalyzer(name, func(map[string]interface{}, *registry.Cache) (analysis.Analyzer, error) {
+			return a, nil
+		})
+		if err != nil {
+			panic(err)
+		}
 	}
 }

@@ -159,6 +159,13 @@ func (a *app) indexSources(ctx context.Context, ix *index.Index, roots []string,
 		}
 		out.printf("pruned %d articles that their source no longer holds\n", n)
 	}
+	// After a bulk load, merge the index's segments at once: it ends
+	// smaller, and searches visit one segment.
+	if stats.Added+stats.Updated >= compactAfter {
+		if err := ix.Compact(ctx); err != nil {
+			return err
+		}
+	}
 	if out.err != nil {
 		return out.err
 	}
@@ -167,6 +174,10 @@ func (a *app) indexSources(ctx context.Context, ix *index.Index, roots []string,
 	}
 	return nil
 }
+
+// compactAfter is how many articles added or changed make a run a bulk
+// load, worth compacting the index after.
+const compactAfter = 1000
 
 // problemLine formats a problem as compilers do: "path:line: message".
 func problemLine(p *corpus.Problem) string {
