@@ -309,39 +309,12 @@ func (ix *Index) Delete(ctx context.Context, ids ...string) (int, error) {
 
 // Get returns the article with the given ID, or ErrNotFound.
 func (ix *Index) Get(ctx context.Context, id string) (corpus.Article, error) {
-	articles, err := ix.load(ctx, []string{id})
+	snap, err := ix.snapshot(ctx)
 	if err != nil {
-		return corpus.Article{}, err
+		return corpus.Article{}, fmt.Errorf("index: get %q: %w", id, err)
 	}
-	a, ok := articles[id]
-	if !ok {
-		return corpus.Article{}, fmt.Errorf("index: %q: %w", id, ErrNotFound)
-	}
-	return a, nil
-}
-
-// load reads the stored articles with the given IDs.
-func (ix *Index) load(ctx context.Context, ids []string) (map[string]corpus.Article, error) {
-	req := bleve.NewSearchRequestOptions(query.NewDocIDQuery(ids), len(ids), 0, false)
-	req.Fields = []string{fieldArticle}
-	res, err := ix.bleve.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, fmt.Errorf("index: load %d articles: %w", len(ids), err)
-	}
-	out := make(map[string]corpus.Article, len(res.Hits))
-	for _, hit := range res.Hits {
-		a, err := decodeArticle(hit.ID, hit.Fields)
-		if err != nil {
-			return nil, err
-		}
-		out[hit.ID] = a
-	}
-	return out, nil
-}
-
-func decodeArticle(id string, fields map[string]interface{}) (corpus.Article, error) {
-	raw, _ := fields[fieldArticle].(string)
-	return unmarshalArticle(id, []byte(raw))
+	defer snap.close()
+	return snap.article(id)
 }
 
 // pack writes an article as deflated JSON. Bleve compresses stored fields
