@@ -86,32 +86,24 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	}
 
 	doc := mapping.NewDocumentStaticMapping()
-	text := func(property, field, analyzerName string, positions bool) {
+	// field indexes property under name ("" keeps the property's
+	// name); nothing is stored or put in _all.
+	field := func(property, name, analyzerName string, positions, docValues bool) {
 		fm := mapping.NewTextFieldMapping()
-		fm.Name = field
+		fm.Name = name
 		fm.Analyzer = analyzerName
 		fm.Store = false
 		fm.IncludeInAll = false
 		fm.IncludeTermVectors = positions
-		fm.DocValues = false
+		fm.DocValues = docValues
 		doc.AddFieldMappingsAt(property, fm)
 	}
-	text("body", fieldBodyExact, markedAnalyzer, false)
-	text("body", fieldBodyFolded, positionsAnalyzer, true)
-
-	keywordField := func(name, analyzerName string, docValues bool) {
-		fm := mapping.NewTextFieldMapping()
-		fm.Analyzer = analyzerName
-		fm.Store = false
-		fm.IncludeInAll = false
-		fm.IncludeTermVectors = false
-		fm.DocValues = docValues
-		doc.AddFieldMappingsAt(name, fm)
-	}
-	keywordField(fieldSource, keywordAnalyzer, true)
-	keywordField(fieldCategory, keywordAnalyzer, true)
-	keywordField(fieldOrigin, keyword.Name, false)
-	keywordField(fieldStamp, keyword.Name, true)
+	field("body", fieldBodyExact, markedAnalyzer, false, false)
+	field("body", fieldBodyFolded, positionsAnalyzer, true, false)
+	field(fieldSource, "", keywordAnalyzer, false, true)
+	field(fieldCategory, "", keywordAnalyzer, false, true)
+	field(fieldOrigin, "", keyword.Name, false, false)
+	field(fieldStamp, "", keyword.Name, false, true)
 
 	published := mapping.NewDateTimeFieldMapping()
 	published.Store = false
