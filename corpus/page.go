@@ -348,7 +348,6 @@ var (
 	reOutletParen = regexp.MustCompile(`^\(\s*([^()]{2,40}?)\s*\)\s*[-–—:]+\s*\S`)
 	// "VOV.VN - ", "TTO - ", "VOV.VN -Tại".
 	reOutletBare = regexp.MustCompile(`^(\p{Lu}[\pL\d]*(?:\.[\pL\d]+)*)\s*[-–—]+\s*\S`)
-	reInvite     = regexp.MustCompile(`(?i)theo dõi\s+(\S+)\s+trên`)
 )
 
 // relatedHeadings open the lists that follow an article.

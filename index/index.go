@@ -21,7 +21,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
-	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 var (
@@ -142,7 +142,7 @@ func runtimeConfig(readOnly bool) map[string]interface{} {
 
 // wrapOpenError turns Bleve's lock timeout into ErrBusy.
 func wrapOpenError(err error) error {
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, bolterrors.ErrTimeout) {
 		return fmt.Errorf("%w (waited %s for its lock)", ErrBusy, lockTimeout)
 	}
 	return err
