@@ -7,6 +7,7 @@ require (
 	github.com/blevesearch/bleve_index_api v1.4.1
 	github.com/spf13/cobra v1.10.2
 	go.etcd.io/bbolt v1.4.0
+	golang.org/x/sync v0.25.0
 	golang.org/x/text v0.43.0
 )
 

@@ -48,14 +48,19 @@ type Index struct {
 	bleve    bleve.Index
 	path     string
 	readOnly bool
+	params   Params
 	lengths  *lengthBook
+	ids      *idLocks
 }
 
-// Options tune Open.
+// Options tune Open and Create.
 type Options struct {
 	// ReadOnly opens the index for searching only; several read-only
 	// processes may share an index that no writer holds.
 	ReadOnly bool
+	// Params are the ranking parameters searches use unless a Request
+	// gives its own; nil means DefaultParams.
+	Params *Params
 }
 
 // Exists reports whether an index (of any version) is at path.
@@ -65,7 +70,10 @@ func Exists(path string) bool {
 }
 
 // Create makes a new, empty index at path, which must not exist.
-func Create(path string) (*Index, error) {
+func Create(path string) (*Index, error) { return CreateWith(path, Options{}) }
+
+// CreateWith is Create with options (ReadOnly is ignored).
+func CreateWith(path string, opts Options) (*Index, error) {
 	if Exists(path) {
 		return nil, fmt.Errorf("index: create %s: an index already exists there", path)
 	}
@@ -84,7 +92,7 @@ func Create(path string) (*Index, error) {
 		_ = b.Close()
 		return nil, fmt.Errorf("index: create %s: %w", path, err)
 	}
-	return newIndex(b, path, false)
+	return newIndex(b, path, Options{Params: opts.Params})
 }
 
 // Open opens the index at path. It fails with ErrNotExist when there is
@@ -112,16 +120,24 @@ func Open(path string, opts Options) (*Index, error) {
 		return nil, fmt.Errorf("index: open %s: %w (index mapping %s, this build reads %s): "+
 			"delete the directory and index the articles again", path, ErrIncompatible, found, MappingVersion)
 	}
-	return newIndex(b, path, opts.ReadOnly)
+	return newIndex(b, path, opts)
 }
 
-func newIndex(b bleve.Index, path string, readOnly bool) (*Index, error) {
+func newIndex(b bleve.Index, path string, opts Options) (*Index, error) {
+	params := DefaultParams()
+	if opts.Params != nil {
+		params = *opts.Params
+	}
+	if err := params.Validate(); err != nil {
+		_ = b.Close()
+		return nil, fmt.Errorf("index: open %s: %w", path, err)
+	}
 	book, err := newLengthBook(b.GetInternal)
 	if err != nil {
 		_ = b.Close()
 		return nil, fmt.Errorf("index: open %s: %w", path, err)
 	}
-	return &Index{bleve: b, path: path, readOnly: readOnly, lengths: book}, nil
+	return &Index{bleve: b, path: path, readOnly: opts.ReadOnly, params: params, lengths: book, ids: newIDLocks()}, nil
 }
 
 // OpenOrCreate opens the index at path for writing, creating it when
@@ -160,8 +176,10 @@ func (ix *Index) Close() error {
 }
 
 // Compact merges the index's segments into one, so that it takes less
-// room and searches visit one segment. Bleve merges in the background as
-// batches land; after a bulk load, Compact finishes the job at once.
+// room and searches visit one segment, and recomputes the length totals
+// BM25 averages over from the documents themselves. Bleve merges in the
+// background as batches land; after a bulk load, Compact finishes the job
+// at once.
 func (ix *Index) Compact(ctx context.Context) error {
 	if ix.readOnly {
 		return fmt.Errorf("index: compact: %w", ErrReadOnly)
@@ -176,6 +194,9 @@ func (ix *Index) Compact(ctx context.Context) error {
 	}
 	store := filepath.Join(ix.path, "store")
 	before, _ := filepath.Glob(filepath.Join(store, "*.zap"))
+	if err := ix.recountLengths(ctx); err != nil {
+		return fmt.Errorf("index: compact %s: %w", ix.path, err)
+	}
 	if err := s.ForceMerge(ctx, nil); err != nil {
 		return fmt.Errorf("index: compact %s: %w", ix.path, err)
 	}

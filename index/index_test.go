@@ -2,8 +2,10 @@ package index
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -211,6 +213,48 @@ func TestTitleCountsMore(t *testing.T) {
 	hits := search(t, ix, "giá xăng dầu")
 	if title, body := rank(hits, "title"), rank(hits, "body"); title == 0 || body == 0 || title > body {
 		t.Errorf("title match at %d, body match at %d", title, body)
+	}
+	// The boost is a parameter: without it, the title match's score is a
+	// third of what it was (1 + 2 × all of the query in the title), the
+	// body match's unchanged.
+	p := DefaultParams()
+	if err := p.Set("title_boost=0"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ix.Search(context.Background(), Request{Query: "giá xăng dầu", Size: MaxSize, Params: &p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	score := func(hits []Hit, id string) float64 { return hits[rank(hits, id)-1].Score }
+	if got := score(hits, "title") / score(res.Hits, "title"); math.Abs(got-3) > 1e-9 {
+		t.Errorf("title match: default score / score without title boost = %v, want 3", got)
+	}
+	if got := score(hits, "body") / score(res.Hits, "body"); math.Abs(got-1) > 1e-9 {
+		t.Errorf("body match: default score / score without title boost = %v, want 1", got)
+	}
+}
+
+func TestParams(t *testing.T) {
+	p := DefaultParams()
+	if err := p.Validate(); err != nil {
+		t.Fatalf("defaults invalid: %v", err)
+	}
+	if err := p.Set("pair_boost = 2.5"); err != nil || p.PairBoost != 2.5 {
+		t.Errorf("Set pair_boost: %v, %v", err, p.PairBoost)
+	}
+	if err := p.Set("rescore_depth=50"); err != nil || p.RescoreDepth != 50 {
+		t.Errorf("Set rescore_depth: %v, %v", err, p.RescoreDepth)
+	}
+	for _, bad := range []string{"rescore_depth=2.5", "common_share=0", "nope=1", "=1", "title_boost=x"} {
+		if err := p.Set(bad); err == nil {
+			t.Errorf("Set(%q) accepted", bad)
+		}
+	}
+	if names := ParamNames(); len(names) != 10 || names[0] != "keyword_syllables" {
+		t.Errorf("ParamNames() = %v", names)
+	}
+	if _, err := (&Request{Query: "x", Params: &Params{}}).analyze(DefaultParams()); !errors.Is(err, ErrBadQuery) {
+		t.Errorf("zero Params accepted: %v", err)
 	}
 }
 
@@ -510,13 +554,13 @@ func TestSnippetCut(t *testing.T) {
 	}
 }
 
-func mustPlan(t *testing.T, q string) *plan {
+func mustPlan(t *testing.T, q string) *analyzedQuery {
 	t.Helper()
 	parsed, err := ParseQuery(q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := newPlan(parsed)
+	p, err := analyze(parsed, DefaultParams())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -648,5 +692,39 @@ func TestCompact(t *testing.T) {
 	}
 	if err := ro.Compact(context.Background()); !errors.Is(err, ErrReadOnly) {
 		t.Errorf("Compact on a read-only index: %v", err)
+	}
+}
+
+// TestResultJSON pins the JSON answer of GET /search and search --json,
+// which Result is.
+func TestResultJSON(t *testing.T) {
+	d, _ := corpus.ParseDate("2023-09-16")
+	res := &Result{
+		Query:  "ma túy",
+		Total:  7,
+		TookMS: 1.235,
+		Hits: []Hit{
+			{ID: "a", Title: "T", Source: "VOV.VN", Published: d, Score: 1.5, Paragraph: 2, Snippet: "ma túy", Highlights: [][2]int{{0, 2}}},
+		},
+	}
+	got, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"query":"ma túy","total":7,"took_ms":1.235,"hits":[` +
+		`{"id":"a","title":"T","source":"VOV.VN","published":"2023-09-16","url":"","score":1.5,"paragraph":2,"snippet":"ma túy","highlights":[[0,2]]}]}`
+	if string(got) != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	ix, _ := seedIndex(t)
+	for _, q := range []string{"không có trong bài nào", "ma túy"} {
+		res, err := ix.Search(context.Background(), Request{Query: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := json.Marshal(res)
+		if strings.Contains(string(raw), "null") && !strings.Contains(string(raw), `"published":null`) {
+			t.Errorf("%s: a list is null: %s", q, raw)
+		}
 	}
 }

@@ -97,19 +97,3 @@ func ParseQuery(s string) (Query, error) {
 	flush()
 	return q, nil
 }
-
-// String writes the query back in the query language.
-func (q Query) String() string {
-	var parts []string
-	parts = append(parts, q.Runs...)
-	for _, p := range q.Phrases {
-		parts = append(parts, `"`+p+`"`)
-	}
-	for _, w := range q.ExcludeWords {
-		parts = append(parts, "-"+w)
-	}
-	for _, p := range q.ExcludePhrases {
-		parts = append(parts, `-"`+p+`"`)
-	}
-	return strings.Join(parts, " ")
-}

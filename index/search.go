@@ -3,12 +3,12 @@ package index
 import (
 	"context"
 	"fmt"
-	"strings"
+	"math"
+	"runtime"
 	"time"
 
-	"github.com/blevesearch/bleve/v2/search/query"
+	"golang.org/x/sync/errgroup"
 
-	"github.com/vnsearch/vnsearch/analyzer"
 	"github.com/vnsearch/vnsearch/corpus"
 )
 
@@ -37,14 +37,18 @@ type Request struct {
 	Since      time.Time // published at or after, when not zero
 	Until      time.Time // published before, when not zero
 	Sort       Sort
+	// Params, when set, replace the index's ranking parameters for this
+	// search (see Params).
+	Params *Params
 }
 
-// Result answers a Request.
+// Result answers a Request. It is also the JSON answer of GET /search and
+// of `vnsearch search --json`; its lists are never null.
 type Result struct {
-	Query string        `json:"query"`
-	Total uint64        `json:"total"`
-	Took  time.Duration `json:"-"`
-	Hits  []Hit         `json:"hits"`
+	Query  string  `json:"query"`
+	Total  uint64  `json:"total"`
+	TookMS float64 `json:"took_ms"` // milliseconds, to the microsecond
+	Hits   []Hit   `json:"hits"`
 }
 
 // Hit is one article found.
@@ -63,54 +67,15 @@ type Hit struct {
 	Highlights [][2]int `json:"highlights"`
 }
 
-// filters returns the request's filters as queries that every hit must
-// match.
-func (r *Request) filters() []query.Query {
-	var out []query.Query
-	keywords := func(field string, values []string) {
-		var any []query.Query
-		for _, v := range values {
-			if v = strings.TrimSpace(v); v == "" {
-				continue
-			}
-			tq := query.NewTermQuery(analyzer.Normalize(v))
-			tq.SetField(field)
-			any = append(any, tq)
-		}
-		if len(any) > 0 {
-			out = append(out, query.NewDisjunctionQuery(any))
-		}
-	}
-	keywords(fieldSource, r.Sources)
-	keywords(fieldCategory, r.Categories)
-	if !r.Since.IsZero() || !r.Until.IsZero() {
-		inclusive := true
-		clamp := func(t time.Time) time.Time {
-			switch {
-			case t.IsZero():
-			case t.Before(query.MinRFC3339CompatibleTime):
-				return query.MinRFC3339CompatibleTime
-			case t.After(query.MaxRFC3339CompatibleTime):
-				return query.MaxRFC3339CompatibleTime
-			}
-			return t
-		}
-		dq := query.NewDateRangeInclusiveQuery(clamp(r.Since), clamp(r.Until), &inclusive, new(bool))
-		dq.SetField(fieldPublished)
-		out = append(out, dq)
-	}
-	return out
-}
-
 // Validate checks a request and fills its defaults, so that callers can
 // refuse a bad one before they open an index. Its errors wrap ErrBadQuery.
 func (r *Request) Validate() error {
-	_, err := r.plan()
+	_, err := r.analyze(DefaultParams())
 	return err
 }
 
-// plan validates the request and analyzes its query.
-func (r *Request) plan() (*plan, error) {
+// analyze validates the request and analyzes its query.
+func (r *Request) analyze(p Params) (*analyzedQuery, error) {
 	if err := r.check(); err != nil {
 		return nil, err
 	}
@@ -118,7 +83,7 @@ func (r *Request) plan() (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newPlan(parsed)
+	return analyze(parsed, p)
 }
 
 func (r *Request) check() error {
@@ -132,8 +97,8 @@ func (r *Request) check() error {
 		return fmt.Errorf("%w: size %d is more than %d", ErrBadQuery, r.Size, MaxSize)
 	case r.From < 0:
 		return fmt.Errorf("%w: from %d is negative", ErrBadQuery, r.From)
-	case r.From+r.Size > MaxWindow:
-		return fmt.Errorf("%w: from + size is %d, more than %d", ErrBadQuery, r.From+r.Size, MaxWindow)
+	case r.From > MaxWindow-r.Size: // not From+Size: that may overflow
+		return fmt.Errorf("%w: from + size is more than %d", ErrBadQuery, MaxWindow)
 	case !r.Since.IsZero() && !r.Until.IsZero() && !r.Since.Before(r.Until):
 		return fmt.Errorf("%w: since %s is not before until %s", ErrBadQuery,
 			r.Since.Format(time.DateOnly), r.Until.Format(time.DateOnly))
@@ -145,13 +110,22 @@ func (r *Request) check() error {
 	default:
 		return fmt.Errorf("%w: sort %q: want %q or %q", ErrBadQuery, r.Sort, ByRelevance, ByDate)
 	}
+	if r.Params != nil {
+		if err := r.Params.Validate(); err != nil {
+			return fmt.Errorf("%w: %w", ErrBadQuery, err)
+		}
+	}
 	return nil
 }
 
 // Search runs a request. Errors wrapping ErrBadQuery are the caller's.
 func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 	start := time.Now()
-	p, err := r.plan()
+	params := ix.params
+	if r.Params != nil {
+		params = *r.Params
+	}
+	q, err := r.analyze(params)
 	if err != nil {
 		return nil, err
 	}
@@ -160,20 +134,60 @@ func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 		return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
 	}
 	defer snap.close()
-	page, total, err := snap.rank(p, &r)
+	page, total, err := ix.rank(snap, q, params, &r)
 	if err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
 	}
 	out := &Result{Query: r.Query, Total: total, Hits: make([]Hit, len(page))}
-	m := newMatcher(p)
-	tasks := make([]func() error, len(page))
+	if err := snap.hits(q, page, out.Hits); err != nil {
+		return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
+	}
+	out.TookMS = math.Round(float64(time.Since(start))/float64(time.Microsecond)) / 1000
+	return out, nil
+}
+
+// rank returns the requested page of candidates, best first, with their
+// evidence, and the number of documents that match.
+func (ix *Index) rank(snap *snapshot, q *analyzedQuery, p Params, r *Request) ([]candidate, uint64, error) {
+	rk, err := newRanker(snap, q, p)
+	if err != nil {
+		return nil, 0, err
+	}
+	how := chooseRetrieval(q, r.Sort)
+	window := r.From + r.Size
+	if how.rescored() {
+		window = max(window, p.RescoreDepth)
+	}
+	found, total, err := how.candidates(rk, newConstraints(q, r), window)
+	if err != nil {
+		return nil, 0, err
+	}
+	if how.rescored() {
+		if err := rk.rescore(found[:min(p.RescoreDepth, len(found))]); err != nil {
+			return nil, 0, err
+		}
+	}
+	page := found[min(r.From, len(found)):min(r.From+r.Size, len(found))]
+	// The snippets need the evidence of the page's candidates.
+	return page, total, rk.gather(page)
+}
+
+// hits loads the page's articles and cuts their snippets into out, on
+// every core.
+func (s *snapshot) hits(q *analyzedQuery, page []candidate, out []Hit) error {
+	m := newMatcher(q)
+	g, ctx := errgroup.WithContext(s.ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, c := range page {
-		tasks[i] = func() error {
-			a, err := snap.article(c.id)
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			a, err := s.article(c.id)
 			if err != nil {
 				return err
 			}
-			hit := &out.Hits[i]
+			hit := &out[i]
 			*hit = Hit{
 				ID:        c.id,
 				Title:     a.Title,
@@ -184,11 +198,7 @@ func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 			}
 			hit.Paragraph, hit.Snippet, hit.Highlights = m.snippet(&a, c.ev)
 			return nil
-		}
+		})
 	}
-	if err := parallel(tasks); err != nil {
-		return nil, err
-	}
-	out.Took = time.Since(start)
-	return out, nil
+	return g.Wait()
 }

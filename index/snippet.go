@@ -21,13 +21,13 @@ const ellipsis = "…"
 // matcher finds a query's syllables in text as the index matched them:
 // folded, so that every diacritic variant is highlighted.
 type matcher struct {
-	plan   *plan
+	q      *analyzedQuery
 	folded map[string]bool
 }
 
-func newMatcher(p *plan) *matcher {
-	m := &matcher{plan: p, folded: map[string]bool{}}
-	for _, t := range p.syllables {
+func newMatcher(q *analyzedQuery) *matcher {
+	m := &matcher{q: q, folded: map[string]bool{}}
+	for _, t := range q.syllables {
 		m.folded[t.folded] = true
 	}
 	return m
@@ -109,7 +109,7 @@ func (m *matcher) bestValue(ev *evidence, from, to uint64) (uint64, bool) {
 			}
 		}
 	}
-	for _, pr := range m.plan.pairs {
+	for _, pr := range m.q.pairs {
 		for _, x := range ev.at[pr.first] {
 			for _, y := range ev.at[pr.second] {
 				if t := tallies[x.value]; t != nil && x.value == y.value && y.pos == x.pos+1 {

@@ -64,9 +64,9 @@ func seededIndex(t *testing.T) string {
 	return idx
 }
 
-func decodeSearch(t *testing.T, out string) api.SearchResponse {
+func decodeSearch(t *testing.T, out string) index.Result {
 	t.Helper()
-	var resp api.SearchResponse
+	var resp index.Result
 	if err := json.Unmarshal([]byte(out), &resp); err != nil {
 		t.Fatalf("search --json printed %q: %v", out, err)
 	}
@@ -214,6 +214,21 @@ func TestGetDeleteStats(t *testing.T) {
 	var st index.Stats
 	if err := json.Unmarshal([]byte(mustRun(t, nil, "stats", "--index", idx, "--json").stdout), &st); err != nil || st.Articles != 5 {
 		t.Errorf("stats --json: %+v, %v", st, err)
+	}
+
+	verified := mustRun(t, nil, "stats", "--index", idx, "--verify").stdout
+	if !strings.Contains(verified, "BM25 lengths:") || !strings.Contains(verified, "over 5 articles: no drift") {
+		t.Errorf("stats --verify:\n%s", verified)
+	}
+	var checked struct {
+		Lengths *index.LengthCheck `json:"lengths"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, nil, "stats", "--index", idx, "--verify", "--json").stdout), &checked); err != nil ||
+		checked.Lengths == nil || checked.Lengths.Drift() || checked.Lengths.Counted.Tokens == 0 {
+		t.Errorf("stats --verify --json: %+v, %v", checked.Lengths, err)
+	}
+	if out := mustRun(t, nil, "compact", "--index", idx).stdout; !strings.Contains(out, "compacted "+idx) {
+		t.Errorf("compact: %q", out)
 	}
 
 	del := mustRun(t, nil, "delete", "--index", idx, top.ID, "no-such-id")

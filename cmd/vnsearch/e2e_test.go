@@ -23,7 +23,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vnsearch/vnsearch/cmd/internal/api"
 	"github.com/vnsearch/vnsearch/index"
 )
 
@@ -246,7 +245,7 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Errorf("POST without token: %d %s", status, resp)
 	}
 	status, resp := srv.call(t, "GET", "/search?q=ma+tuy+da", "", nil)
-	var found api.SearchResponse
+	var found index.Result
 	if status != 200 || json.Unmarshal([]byte(resp), &found) != nil || found.Total != 1 || found.Hits[0].ID != "e1" {
 		t.Errorf("search: %d %s", status, resp)
 	}

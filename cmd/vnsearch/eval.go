@@ -8,6 +8,7 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -26,6 +27,7 @@ func newEvalCommand(a *app) *cobra.Command {
 		dropTitles, noBaseline bool
 		jsonOut                bool
 		perQuery               string
+		paramFlags             []string
 	)
 	cmd := &cobra.Command{
 		Use:   "eval --queries FILE --qrels FILE",
@@ -53,6 +55,15 @@ of the indexes it is run on: pass --drop-titles.`,
 			if queriesPath == "" || qrelsPath == "" {
 				return usagef("--queries and --qrels are both needed")
 			}
+			params := index.DefaultParams()
+			for _, p := range paramFlags {
+				if err := params.Set(p); err != nil {
+					return usagef("--param: %v", err)
+				}
+			}
+			if len(paramFlags) > 0 && url != "" {
+				return usagef("--param changes ranking in this process; it cannot reach the server at --url")
+			}
 			queries, err := readWith(queriesPath, eval.ReadQueries)
 			if err != nil {
 				return err
@@ -61,7 +72,7 @@ of the indexes it is run on: pass --drop-titles.`,
 			if err != nil {
 				return err
 			}
-			engines, cleanup, err := a.evalEngines(ctx, corpusPath, work, url, dropTitles, noBaseline)
+			engines, cleanup, err := a.evalEngines(ctx, corpusPath, work, url, dropTitles, noBaseline, &params)
 			defer cleanup()
 			if err != nil {
 				return err
@@ -100,6 +111,7 @@ of the indexes it is run on: pass --drop-titles.`,
 	f.BoolVar(&noBaseline, "no-baseline", false, "with --corpus: build no stock Bleve index")
 	f.BoolVar(&jsonOut, "json", false, "print the report as JSON")
 	f.StringVar(&perQuery, "per-query", "", "write each query's rank of its relevant article to this TSV file")
+	f.StringArrayVar(&paramFlags, "param", nil, "set a ranking parameter, name=value (repeatable): "+strings.Join(index.ParamNames(), ", "))
 	cmd.AddCommand(newEvalGenCommand(a))
 	return cmd
 }
@@ -160,7 +172,7 @@ relevant result. Writes DIR/queries.tsv and DIR/qrels.tsv.`,
 
 // evalEngines returns what the flags ask to evaluate, and a cleanup that
 // closes indexes and removes temporary ones.
-func (a *app) evalEngines(ctx context.Context, corpusPath, work, url string, dropTitles, noBaseline bool) ([]eval.Engine, func(), error) {
+func (a *app) evalEngines(ctx context.Context, corpusPath, work, url string, dropTitles, noBaseline bool, params *index.Params) ([]eval.Engine, func(), error) {
 	var (
 		engines  []eval.Engine
 		cleanups []func()
@@ -188,7 +200,7 @@ func (a *app) evalEngines(ctx context.Context, corpusPath, work, url string, dro
 			return nil, cleanup, err
 		}
 		cleanups = append(cleanups, func() { ix.Close() })
-		engines = append(engines, eval.Index{Index: ix})
+		engines = append(engines, eval.Index{Index: ix, Params: params})
 	default:
 		loc, err := a.where()
 		if err != nil {
@@ -199,7 +211,7 @@ func (a *app) evalEngines(ctx context.Context, corpusPath, work, url string, dro
 			return nil, cleanup, err
 		}
 		cleanups = append(cleanups, func() { ix.Close() })
-		engines = append(engines, eval.Index{Index: ix})
+		engines = append(engines, eval.Index{Index: ix, Params: params})
 	}
 	if corpusPath != "" && !noBaseline {
 		stock, err := a.buildBaseline(ctx, filepath.Join(dir, "bleve-standard"), corpusPath, dropTitles)
@@ -208,7 +220,7 @@ func (a *app) evalEngines(ctx context.Context, corpusPath, work, url string, dro
 		}
 		cleanups = append(cleanups, func() { stock.Close() })
 		engines = append(engines, eval.Baseline{Index: stock})
-	} else {
+	} else if corpusPath == "" {
 		fmt.Fprintln(a.stderr, "vnsearch: no --corpus: no stock Bleve baseline to compare with")
 	}
 	return engines, cleanup, nil

@@ -78,6 +78,9 @@ func TestEvalErrors(t *testing.T) {
 		{[]string{"eval", "--queries", bad, "--qrels", good}, 1, "bad.tsv line 2"},
 		{[]string{"eval", "--queries", filepath.Join(dir, "none.tsv"), "--qrels", good}, 1, "none.tsv"},
 		{[]string{"eval", "gen", "--corpus", dir}, 2, "--corpus and --out"},
+		{[]string{"eval", "--queries", good, "--qrels", good, "--param", "pair_bost=3"}, 2, `param "pair_bost": unknown; known: keyword_syllables`},
+		{[]string{"eval", "--queries", good, "--qrels", good, "--param", "pair_boost=-1"}, 2, "pair_boost must be 0 to 1000"},
+		{[]string{"eval", "--queries", good, "--qrels", good, "--param", "pair_boost"}, 2, "want name=value"},
 	} {
 		r := runCLI(t, nil, tt.args...)
 		if r.code != tt.code || !strings.Contains(r.stderr, tt.want) {

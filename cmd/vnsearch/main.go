@@ -124,6 +124,7 @@ search and serve build it from the five seed articles embedded in vnsearch.`,
 		newGetCommand,
 		newDeleteCommand,
 		newStatsCommand,
+		newCompactCommand,
 		newServeCommand,
 		newEvalCommand,
 	}

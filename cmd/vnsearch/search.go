@@ -56,12 +56,11 @@ query; put -- before a query that starts with -.`,
 			if err != nil {
 				return err
 			}
-			resp := api.NewSearchResponse(res)
 			if jsonOut {
-				return api.WriteJSON(a.stdout, resp, false)
+				return api.WriteJSON(a.stdout, res, false)
 			}
 			bold := color || (a.stdoutTTY && a.getenv("NO_COLOR") == "")
-			return printResults(a.stdout, resp, req.From, bold)
+			return printResults(a.stdout, res, req.From, bold)
 		},
 	}
 	f := cmd.Flags()
@@ -78,7 +77,7 @@ query; put -- before a query that starts with -.`,
 }
 
 // printResults prints a page of results for people.
-func printResults(w io.Writer, resp api.SearchResponse, from int, bold bool) error {
+func printResults(w io.Writer, resp *index.Result, from int, bold bool) error {
 	out := &errWriter{w: w}
 	switch {
 	case resp.Total == 0:

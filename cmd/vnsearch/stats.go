@@ -7,17 +7,23 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vnsearch/vnsearch/cmd/internal/api"
+	"github.com/vnsearch/vnsearch/index"
 )
 
 // statsSources is how many outlets the human output lists.
 const statsSources = 10
 
 func newStatsCommand(a *app) *cobra.Command {
-	var jsonOut bool
+	var jsonOut, verify bool
 	cmd := &cobra.Command{
 		Use:   "stats",
 		Short: "Describe the index: articles, sources, size, dates",
-		Args:  exactArgs(0, "no arguments"),
+		Long: `Describe the index: articles, sources, size on disk, dates.
+
+With --verify, also sum the body lengths every article records and compare
+the sum with the totals BM25 ranks with; a difference (drift) makes the exit
+code 1, and "vnsearch compact" recounts them.`,
+		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			loc, err := a.where()
 			if err != nil {
@@ -32,8 +38,29 @@ func newStatsCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			var check *index.LengthCheck
+			if verify {
+				c, err := ix.VerifyLengths(cmd.Context())
+				if err != nil {
+					return err
+				}
+				check = &c
+			}
+			drift := func() error {
+				if check != nil && check.Drift() {
+					return fmt.Errorf("the BM25 length totals drifted from what the articles hold; run `vnsearch compact` to recount them")
+				}
+				return nil
+			}
 			if jsonOut {
-				return api.WriteJSON(a.stdout, st, false)
+				out := struct {
+					index.Stats
+					Lengths *index.LengthCheck `json:"lengths,omitempty"`
+				}{st, check}
+				if err := api.WriteJSON(a.stdout, out, false); err != nil {
+					return err
+				}
+				return drift()
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintf(tw, "index:\t%s\n", loc.path)
@@ -63,9 +90,21 @@ func newStatsCommand(a *app) *cobra.Command {
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%d\n", label, name, sc.Articles)
 			}
-			return tw.Flush()
+			if check != nil {
+				verdict := "no drift"
+				if check.Drift() {
+					verdict = fmt.Sprintf("DRIFT: recorded %d tokens (%d marked)", check.Recorded.Tokens, check.Recorded.Marked)
+				}
+				fmt.Fprintf(tw, "BM25 lengths:\t%d tokens (%d with diacritics) over %d articles: %s\n",
+					check.Counted.Tokens, check.Counted.Marked, check.Articles, verdict)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			return drift()
 		},
 	}
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the JSON that GET /stats answers with")
+	cmd.Flags().BoolVar(&verify, "verify", false, "check the BM25 length totals against the articles")
 	return cmd
 }

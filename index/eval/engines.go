@@ -15,13 +15,17 @@ import (
 	"github.com/vnsearch/vnsearch/index/baseline"
 )
 
-// Index evaluates a vnsearch index in this process.
-type Index struct{ Index *index.Index }
+// Index evaluates a vnsearch index in this process, with the index's own
+// ranking parameters or, when Params is set, with those.
+type Index struct {
+	Index  *index.Index
+	Params *index.Params
+}
 
 func (e Index) Name() string { return "vnsearch" }
 
 func (e Index) Search(ctx context.Context, q string, k int) ([]Result, error) {
-	res, err := e.Index.Search(ctx, index.Request{Query: q, Size: k})
+	res, err := e.Index.Search(ctx, index.Request{Query: q, Size: k, Params: e.Params})
 	if err != nil {
 		return nil, err
 	}

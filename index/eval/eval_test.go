@@ -174,7 +174,7 @@ func TestKnownItemSeedsBeatBaseline(t *testing.T) {
 		t.Fatal(err)
 	}
 	outcomes := map[string][]Outcome{}
-	engines := []Engine{Index{vn}, Baseline{stock}}
+	engines := []Engine{Index{Index: vn}, Baseline{stock}}
 	var names []string
 	for _, e := range engines {
 		o, err := Run(ctx, e, queries, qrels)

@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"net/url"
 	"reflect"
@@ -10,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vnsearch/vnsearch/corpus"
 	"github.com/vnsearch/vnsearch/index"
 )
 
@@ -160,35 +158,6 @@ func TestAnalyze(t *testing.T) {
 		if _, err := Analyze(bad, false); !errors.Is(err, index.ErrBadQuery) {
 			t.Errorf("Analyze(%.10q…) = %v, want ErrBadQuery", bad, err)
 		}
-	}
-}
-
-func TestNewSearchResponse(t *testing.T) {
-	d, _ := corpus.ParseDate("2023-09-16")
-	res := &index.Result{
-		Query: "ma túy",
-		Total: 7,
-		Took:  1234567 * time.Nanosecond,
-		Hits: []index.Hit{
-			{ID: "a", Title: "T", Source: "VOV.VN", Published: d, Score: 1.5, Paragraph: 2, Snippet: "ma túy", Highlights: [][2]int{{0, 2}}},
-			{ID: "b", Paragraph: -1},
-		},
-	}
-	var buf bytes.Buffer
-	if err := WriteJSON(&buf, NewSearchResponse(res), false); err != nil {
-		t.Fatal(err)
-	}
-	want := `{"query":"ma túy","total":7,"took_ms":1.235,"hits":[` +
-		`{"id":"a","title":"T","source":"VOV.VN","published":"2023-09-16","url":"","score":1.5,"paragraph":2,"snippet":"ma túy","highlights":[[0,2]]},` +
-		`{"id":"b","title":"","source":"","published":null,"url":"","score":0,"paragraph":-1,"snippet":"","highlights":[]}]}` + "\n"
-	if buf.String() != want {
-		t.Errorf("got  %s\nwant %s", buf.String(), want)
-	}
-	var empty bytes.Buffer
-	WriteJSON(&empty, NewSearchResponse(&index.Result{}), false)
-	var decoded map[string]json.RawMessage
-	if err := json.Unmarshal(empty.Bytes(), &decoded); err != nil || string(decoded["hits"]) != "[]" {
-		t.Errorf("no hits: %s; want \"hits\":[]", empty.String())
 	}
 }
 

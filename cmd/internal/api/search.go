@@ -7,7 +7,6 @@ package api
 
 import (
 	"fmt"
-	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -133,58 +132,4 @@ func intParam(v url.Values, name string) (int, error) {
 		return 0, fmt.Errorf("%w: %s %q is not a whole number", index.ErrBadQuery, name, s)
 	}
 	return n, nil
-}
-
-// SearchResponse is the answer of GET /search and of `vnsearch search
-// --json`.
-type SearchResponse struct {
-	Query  string  `json:"query"`
-	Total  uint64  `json:"total"`
-	TookMS float64 `json:"took_ms"`
-	Hits   []Hit   `json:"hits"`
-}
-
-// Hit is one article found.
-type Hit struct {
-	ID        string      `json:"id"`
-	Title     string      `json:"title"`
-	Source    string      `json:"source"`
-	Published corpus.Date `json:"published"` // null when unknown
-	URL       string      `json:"url"`
-	Score     float64     `json:"score"`
-	// Paragraph is the index of the paragraph the snippet comes from, or
-	// -1 for the summary.
-	Paragraph int    `json:"paragraph"`
-	Snippet   string `json:"snippet"`
-	// Highlights are [start, end) byte offsets into Snippet.
-	Highlights [][2]int `json:"highlights"`
-}
-
-// NewSearchResponse turns what the index found into the JSON answer.
-// Lists are never null, so that clients can range over them.
-func NewSearchResponse(res *index.Result) SearchResponse {
-	out := SearchResponse{
-		Query:  res.Query,
-		Total:  res.Total,
-		TookMS: math.Round(float64(res.Took)/float64(time.Millisecond)*1000) / 1000,
-		Hits:   make([]Hit, 0, len(res.Hits)),
-	}
-	for _, h := range res.Hits {
-		hl := h.Highlights
-		if hl == nil {
-			hl = [][2]int{}
-		}
-		out.Hits = append(out.Hits, Hit{
-			ID:         h.ID,
-			Title:      h.Title,
-			Source:     h.Source,
-			Published:  h.Published,
-			URL:        h.URL,
-			Score:      h.Score,
-			Paragraph:  h.Paragraph,
-			Snippet:    h.Snippet,
-			Highlights: hl,
-		})
-	}
-	return out
 }

@@ -31,7 +31,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, api.NewSearchResponse(res))
+	writeJSON(w, http.StatusOK, res)
 	return nil
 }
 

@@ -118,7 +118,7 @@ func (s *Server) searchPage(r *http.Request, query url.Values, data *pageData) e
 	if err != nil {
 		return err
 	}
-	resp := api.NewSearchResponse(res)
+	resp := res
 	data.Total, data.TookMS = resp.Total, resp.TookMS
 	data.First = req.From + 1
 	data.Last = req.From + len(resp.Hits)

@@ -105,13 +105,13 @@ func wantError(t *testing.T, what string, status, wantStatus int, header http.He
 	return e.Error
 }
 
-func (f *fixture) search(query string) api.SearchResponse {
+func (f *fixture) search(query string) index.Result {
 	f.t.Helper()
 	status, _, body := f.do("GET", "/search?"+query, "", nil)
 	if status != http.StatusOK {
 		f.t.Fatalf("search %s: status %d: %s", query, status, body)
 	}
-	var resp api.SearchResponse
+	var resp index.Result
 	if err := json.Unmarshal(body, &resp); err != nil {
 		f.t.Fatal(err)
 	}

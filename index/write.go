@@ -15,6 +15,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/vnsearch/vnsearch/corpus"
 )
@@ -29,6 +30,50 @@ type AddStats struct {
 // Plus returns the sum of two counts.
 func (s AddStats) Plus(o AddStats) AddStats {
 	return AddStats{Added: s.Added + o.Added, Updated: s.Updated + o.Updated, Unchanged: s.Unchanged + o.Unchanged}
+}
+
+// idLocks serializes the writes that touch one article ID: a write reads
+// the stamps of its IDs, then commits a length delta computed from them,
+// and two writes of one ID at once would both apply a delta against the
+// same old stamp. A write takes all its IDs at once or waits, so that two
+// writes never wait on each other in a circle.
+type idLocks struct {
+	mu   sync.Mutex
+	held map[string]chan struct{} // closed when the write holding the ID ends
+}
+
+func newIDLocks() *idLocks { return &idLocks{held: map[string]chan struct{}{}} }
+
+// lock takes ids, waiting for the writes that hold any of them, and
+// returns what releases them.
+func (l *idLocks) lock(ids []string) (unlock func()) {
+	for {
+		l.mu.Lock()
+		var busy chan struct{}
+		for _, id := range ids {
+			if ch, ok := l.held[id]; ok {
+				busy = ch
+				break
+			}
+		}
+		if busy == nil {
+			done := make(chan struct{})
+			for _, id := range ids {
+				l.held[id] = done
+			}
+			l.mu.Unlock()
+			return func() {
+				l.mu.Lock()
+				for _, id := range ids {
+					delete(l.held, id)
+				}
+				l.mu.Unlock()
+				close(done)
+			}
+		}
+		l.mu.Unlock()
+		<-busy
+	}
 }
 
 // Add indexes articles as one batch: a new ID is added, an ID already
@@ -54,6 +99,7 @@ func (ix *Index) Add(ctx context.Context, articles []corpus.Article) (AddStats, 
 		}
 		latest[id] = i
 	}
+	defer ix.ids.lock(ids)()
 	slot := <-ix.lengths.free
 	defer func() { ix.lengths.free <- slot }()
 	stamps, err := ix.stamps(ctx, ids)
@@ -125,8 +171,8 @@ type StreamOptions struct {
 // AddStream adds a stream of articles in batches, several batches at once
 // so that analysis and segment building use every core. Articles are
 // counted and handled as Add does; when one ID comes twice, the later
-// article wins, as it would in one Add. On error, the batches acknowledged
-// so far stay indexed.
+// article wins, as it would in one Add. The first error stops the stream;
+// the batches acknowledged before it stay indexed.
 func (ix *Index) AddStream(ctx context.Context, articles iter.Seq[corpus.Article], opts StreamOptions) (AddStats, error) {
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 1000
@@ -134,82 +180,72 @@ func (ix *Index) AddStream(ctx context.Context, articles iter.Seq[corpus.Article
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(opts.Workers)
 	var (
 		mu       sync.Mutex
 		total    AddStats
-		firstErr error
-		wg       sync.WaitGroup
-		slots    = make(chan struct{}, opts.Workers)
-		inFlight = map[string]bool{} // IDs of batches being written
+		inFlight = map[string]chan struct{}{} // ID → closed when its batch is done
 	)
-	fail := func(err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if firstErr == nil {
-			firstErr = err
-			cancel()
-		}
-	}
 	dispatch := func(batch []corpus.Article) {
-		slots <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-slots; wg.Done() }()
-			stats, err := ix.Add(ctx, batch)
+		done := make(chan struct{})
+		mu.Lock()
+		for _, a := range batch {
+			inFlight[a.ID] = done
+		}
+		mu.Unlock()
+		g.Go(func() error {
+			defer close(done)
+			stats, err := ix.Add(gctx, batch)
 			mu.Lock()
+			defer mu.Unlock()
 			for _, a := range batch {
-				delete(inFlight, a.ID)
+				if inFlight[a.ID] == done {
+					delete(inFlight, a.ID)
+				}
+			}
+			if err != nil {
+				return err
 			}
 			total = total.Plus(stats)
-			if err == nil && opts.Progress != nil {
+			if opts.Progress != nil {
 				opts.Progress(total)
 			}
-			mu.Unlock()
-			if err != nil {
-				fail(err)
-			}
-		}()
+			return nil
+		})
 	}
-
 	batch := make([]corpus.Article, 0, opts.BatchSize)
 	for a := range articles {
-		if ctx.Err() != nil {
+		if gctx.Err() != nil {
 			break
 		}
 		mu.Lock()
 		busy := inFlight[a.ID]
 		mu.Unlock()
-		if busy {
+		if busy != nil {
 			// The same ID is being written: let that batch land first, so
 			// that this later article replaces it rather than races it.
-			if len(batch) > 0 {
-				dispatch(batch)
-				batch = make([]corpus.Article, 0, opts.BatchSize)
+			select {
+			case <-busy:
+			case <-gctx.Done():
 			}
-			wg.Wait()
 		}
-		mu.Lock()
-		inFlight[a.ID] = true
-		mu.Unlock()
 		batch = append(batch, a)
 		if len(batch) == opts.BatchSize {
 			dispatch(batch)
 			batch = make([]corpus.Article, 0, opts.BatchSize)
 		}
 	}
-	if len(batch) > 0 && ctx.Err() == nil {
+	if len(batch) > 0 && gctx.Err() == nil {
 		dispatch(batch)
 	}
-	wg.Wait()
+	err := g.Wait()
+	if err == nil {
+		err = ctx.Err()
+	}
 	mu.Lock()
 	defer mu.Unlock()
-	if firstErr == nil {
-		firstErr = ctx.Err()
-	}
-	return total, firstErr
+	return total, err
 }
 
 // packer maps articles to documents, reusing one compressor: deflate's
@@ -251,6 +287,49 @@ func (pk *packer) document(a *corpus.Article) (document, stamp, error) {
 	return doc, st, nil
 }
 
+// bodyTokens is the token count an article adds to the totals.
+func bodyTokens(doc *document) tokens {
+	var n tokens
+	for _, v := range doc.Body {
+		n = n.plus(countTokens(v))
+	}
+	return n
+}
+
+// pack writes an article as deflated JSON. Bleve compresses stored fields
+// with snappy; deflate packs Vietnamese text a fifth tighter, and the
+// stored articles are the largest part of the index after positions.
+func (pk *packer) pack(a *corpus.Article) (string, error) {
+	raw, err := json.Marshal(a)
+	if err != nil {
+		return "", err
+	}
+	pk.buf.Reset()
+	if pk.zw == nil {
+		if pk.zw, err = flate.NewWriter(&pk.buf, flate.BestSpeed); err != nil {
+			return "", err
+		}
+	} else {
+		pk.zw.Reset(&pk.buf)
+	}
+	if _, err := pk.zw.Write(raw); err != nil {
+		return "", err
+	}
+	if err := pk.zw.Close(); err != nil {
+		return "", err
+	}
+	return pk.buf.String(), nil
+}
+
+func unmarshalArticle(id string, raw []byte) (corpus.Article, error) {
+	var a corpus.Article
+	zr := flate.NewReader(bytes.NewReader(raw))
+	if err := json.NewDecoder(zr).Decode(&a); err != nil {
+		return a, fmt.Errorf("index: article %q is damaged: %w", id, err)
+	}
+	return a, nil
+}
+
 // stamps returns the stamp of each of ids already in the index. It reads
 // them from doc values, which the sort of a search returns, instead of
 // loading every stored article.
@@ -286,6 +365,7 @@ func (ix *Index) Delete(ctx context.Context, ids ...string) (int, error) {
 	if ix.readOnly {
 		return 0, fmt.Errorf("index: delete: %w", ErrReadOnly)
 	}
+	defer ix.ids.lock(ids)()
 	slot := <-ix.lengths.free
 	defer func() { ix.lengths.free <- slot }()
 	stamps, err := ix.stamps(ctx, ids)
@@ -305,50 +385,6 @@ func (ix *Index) Delete(ctx context.Context, ids ...string) (int, error) {
 		return 0, fmt.Errorf("index: delete %d articles: %w", len(stamps), err)
 	}
 	return len(stamps), nil
-}
-
-// Get returns the article with the given ID, or ErrNotFound.
-func (ix *Index) Get(ctx context.Context, id string) (corpus.Article, error) {
-	snap, err := ix.snapshot(ctx)
-	if err != nil {
-		return corpus.Article{}, fmt.Errorf("index: get %q: %w", id, err)
-	}
-	defer snap.close()
-	return snap.article(id)
-}
-
-// pack writes an article as deflated JSON. Bleve compresses stored fields
-// with snappy; deflate packs Vietnamese text a fifth tighter, and the
-// stored articles are the largest part of the index after positions.
-func (pk *packer) pack(a *corpus.Article) (string, error) {
-	raw, err := json.Marshal(a)
-	if err != nil {
-		return "", err
-	}
-	pk.buf.Reset()
-	if pk.zw == nil {
-		if pk.zw, err = flate.NewWriter(&pk.buf, flate.BestSpeed); err != nil {
-			return "", err
-		}
-	} else {
-		pk.zw.Reset(&pk.buf)
-	}
-	if _, err := pk.zw.Write(raw); err != nil {
-		return "", err
-	}
-	if err := pk.zw.Close(); err != nil {
-		return "", err
-	}
-	return pk.buf.String(), nil
-}
-
-func unmarshalArticle(id string, raw []byte) (corpus.Article, error) {
-	var a corpus.Article
-	zr := flate.NewReader(bytes.NewReader(raw))
-	if err := json.NewDecoder(zr).Decode(&a); err != nil {
-		return a, fmt.Errorf("index: article %q is damaged: %w", id, err)
-	}
-	return a, nil
 }
 
 // Prune deletes the articles that were read from files under any of roots
