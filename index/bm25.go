@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"sync"
 
-	bsearch "github.com/blevesearch/bleve/v2/search"
-
 	"github.com/vnsearch/vnsearch/analyzer"
 )
 
@@ -34,9 +32,8 @@ import (
 //     (merges add them up, deletions subtract) and compute avgdl from it.
 //
 // vnsearch does bluge's arithmetic itself: it keeps the token totals of
-// its two body fields and hands Bleve's scorers FieldCardinality = total
-// tokens through the BM25 statistics a search context may carry, so that
-// Bleve's division yields the true average (up to Bleve's ceil).
+// its two body fields and scores with their averages (its own BM25, in
+// topk.go, reads the true per-document lengths zap keeps).
 //
 // The totals live in the index's internal store, updated in the same batch
 // as the articles, so that a crash cannot part them. Batches run
@@ -151,29 +148,6 @@ func (b *lengthBook) holdAll() (release func()) {
 		for i := range lengthSlots {
 			b.free <- i
 		}
-	}
-}
-
-// bm25Stats are the statistics Bleve's BM25 scorers take the average field
-// lengths from: for each field, its total length over the document count.
-func (b *lengthBook) bm25Stats(docs uint64) *bsearch.BM25Stats {
-	t := b.total()
-	return &bsearch.BM25Stats{
-		DocCount: float64(docs),
-		FieldCardinality: map[string]int{
-			fieldBodyFolded: int(max(t.all, 1)),
-			fieldBodyExact:  int(max(t.marked, 1)),
-			// Keywords and dates: one term a document (a date's range
-			// terms are searched like any other; their scores are all one).
-			fieldSource:    int(max(docs, 1)),
-			fieldCategory:  int(max(docs, 1)),
-			fieldPublished: int(max(docs, 1)),
-			fieldOrigin:    int(max(docs, 1)),
-			fieldStamp:     int(max(docs, 1)),
-			// Bleve's unscored union of term bitmaps poses as a searcher
-			// of field "*", and looks its statistics up too.
-			"*": int(max(docs, 1)),
-		},
 	}
 }
 

@@ -1,25 +1,23 @@
 package index
 
 import (
-	"context"
-	"fmt"
-	"runtime"
+	"cmp"
 	"slices"
 
-	bleveindex "github.com/blevesearch/bleve_index_api"
 	"golang.org/x/sync/errgroup"
 )
 
 // occurrence is where a query syllable stands in a document's body.
 type occurrence struct {
-	value uint64 // which value of the body: title, summary, a paragraph
-	pos   uint64 // position within that value
+	unit int // index of the unit in the layout; -1 when none holds it
+	pos  int // position in the body field
 }
 
 // evidence is what the second pass reads of one document.
 type evidence struct {
-	at    [][]occurrence // per query syllable: where it stands, folded
-	exact []bool         // per marked syllable: held as typed
+	at     [][]occurrence // per query syllable: where it stands, folded
+	exact  []bool         // per marked syllable: held as typed
+	layout *layout
 }
 
 func (e *evidence) held() int {
@@ -42,12 +40,12 @@ func (e *evidence) exactCount() int {
 	return n
 }
 
-// adjacent reports whether syllable b stands right after syllable a in
-// the same value of the body.
+// adjacent reports whether syllable b stands right after syllable a.
+// Units are a position apart, so no pair spans two.
 func (e *evidence) adjacent(a, b int) bool {
 	for _, x := range e.at[a] {
 		for _, y := range e.at[b] {
-			if x.value == y.value && y.pos == x.pos+1 {
+			if y.pos == x.pos+1 {
 				return true
 			}
 		}
@@ -55,78 +53,77 @@ func (e *evidence) adjacent(a, b int) bool {
 	return false
 }
 
-// gather reads the evidence of the candidates that lack it: for every query
-// syllable, its folded postings with positions, and for every syllable
-// typed with diacritics, its exact postings — at those documents only.
+// gather reads the evidence of the candidates that lack it: their layout;
+// for every query syllable, its folded postings with positions; and for
+// every syllable typed with diacritics, whether the exact form is there —
+// at those documents only, one segment at a time, each segment's
+// documents in index order. Segments are read on every core.
 func (r *ranker) gather(cands []candidate) error {
-	var docs []*candidate
+	bySeg := map[int][]*candidate{}
 	for i := range cands {
-		if cands[i].ev == nil {
-			cands[i].ev = &evidence{at: make([][]occurrence, len(r.q.syllables)), exact: make([]bool, len(r.q.marked))}
-			docs = append(docs, &cands[i])
+		c := &cands[i]
+		if c.ev == nil {
+			bySeg[c.seg] = append(bySeg[c.seg], c)
 		}
 	}
-	if len(docs) == 0 {
-		return nil
-	}
-	// Postings are read forward, so visit the documents in index order.
-	slices.SortFunc(docs, func(a, b *candidate) int { return a.internal.Compare(b.internal) })
-	// One walk a term, spread over the cores: each writes only its own
-	// syllable's slots of the evidence.
 	g, ctx := errgroup.WithContext(r.snap.ctx)
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i, t := range r.q.syllables {
+	g.SetLimit(maxParallel())
+	for seg, docs := range bySeg {
+		slices.SortFunc(docs, func(a, b *candidate) int { return cmp.Compare(a.doc, b.doc) })
 		g.Go(func() error {
-			return r.snap.walk(ctx, t.folded, fieldBodyFolded, true, docs, func(c *candidate, doc *bleveindex.TermFieldDoc) {
-				for _, v := range doc.Vectors {
-					var value uint64
-					if len(v.ArrayPositions) > 0 {
-						value = v.ArrayPositions[0]
-					}
-					c.ev.at[i] = append(c.ev.at[i], occurrence{value: value, pos: v.Pos})
-				}
-			})
-		})
-	}
-	for j, i := range r.q.marked {
-		g.Go(func() error {
-			return r.snap.walk(ctx, r.q.syllables[i].exact, fieldBodyExact, false, docs, func(c *candidate, _ *bleveindex.TermFieldDoc) {
-				c.ev.exact[j] = true
-			})
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			return r.gatherSegment(seg, docs)
 		})
 	}
 	return g.Wait()
 }
 
-// walk calls found for each of docs (in index order) holding term in
-// field.
-func (s *snapshot) walk(ctx context.Context, term, field string, positions bool, docs []*candidate, found func(*candidate, *bleveindex.TermFieldDoc)) error {
-	tfr, err := s.reader.TermFieldReader(ctx, []byte(term), field, false, false, positions)
-	if err != nil {
-		return fmt.Errorf("read %s:%s: %w", field, term, err)
+func (r *ranker) gatherSegment(seg int, docs []*candidate) error {
+	sv := r.snap.segs[seg]
+	for _, c := range docs {
+		l, err := r.snap.layoutOf(seg, c.doc)
+		if err != nil {
+			return err
+		}
+		c.layout = &l
+		c.ev = &evidence{at: make([][]occurrence, len(r.q.syllables)), exact: make([]bool, len(r.q.marked)), layout: c.layout}
 	}
-	defer tfr.Close()
-	if tfr.Count() == 0 {
-		return nil
-	}
-	var doc *bleveindex.TermFieldDoc
-	for n, c := range docs {
-		if n%64 == 0 {
-			if err := ctx.Err(); err != nil {
+	for i, t := range r.q.syllables {
+		cur, err := r.snap.cursor(sv, fieldBodyFolded, t.folded, 0, 0, true)
+		if err != nil {
+			return err
+		}
+		if cur == nil {
+			continue
+		}
+		for _, c := range docs {
+			if err := cur.advance(c.doc); err != nil {
 				return err
 			}
-		}
-		// Advance only forward: a reader sought backwards starts over.
-		if doc == nil || doc.ID.Compare(c.internal) < 0 {
-			if doc, err = tfr.Advance(c.internal, doc); err != nil {
-				return err
+			if cur.doc == noDoc {
+				break
 			}
-			if doc == nil {
-				return nil // no more documents hold the term
+			if cur.doc != c.doc {
+				continue
+			}
+			for _, loc := range cur.locs {
+				pos := int(loc.Pos())
+				c.ev.at[i] = append(c.ev.at[i], occurrence{unit: c.layout.unitAt(pos), pos: pos})
 			}
 		}
-		if doc.ID.Equals(c.internal) {
-			found(c, doc)
+	}
+	for j, i := range r.q.marked {
+		bm, err := sv.bitmap(fieldBodyExact, r.q.syllables[i].exact)
+		if err != nil {
+			return err
+		}
+		if bm == nil {
+			continue
+		}
+		for _, c := range docs {
+			c.ev.exact[j] = bm.Contains(uint32(c.doc))
 		}
 	}
 	return nil

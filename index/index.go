@@ -51,6 +51,7 @@ type Index struct {
 	params   Params
 	lengths  *lengthBook
 	ids      *idLocks
+	blocks   *blockCache
 }
 
 // Options tune Open and Create.
@@ -137,7 +138,7 @@ func newIndex(b bleve.Index, path string, opts Options) (*Index, error) {
 		_ = b.Close()
 		return nil, fmt.Errorf("index: open %s: %w", path, err)
 	}
-	return &Index{bleve: b, path: path, readOnly: opts.ReadOnly, params: params, lengths: book, ids: newIDLocks()}, nil
+	return &Index{bleve: b, path: path, readOnly: opts.ReadOnly, params: params, lengths: book, ids: newIDLocks(), blocks: newBlockCache(blockMaxBudget)}, nil
 }
 
 // OpenOrCreate opens the index at path for writing, creating it when

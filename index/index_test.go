@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -250,7 +251,7 @@ func TestParams(t *testing.T) {
 			t.Errorf("Set(%q) accepted", bad)
 		}
 	}
-	if names := ParamNames(); len(names) != 10 || names[0] != "keyword_syllables" {
+	if names := ParamNames(); len(names) != 12 || names[0] != "keyword_syllables" {
 		t.Errorf("ParamNames() = %v", names)
 	}
 	if _, err := (&Request{Query: "x", Params: &Params{}}).analyze(DefaultParams()); !errors.Is(err, ErrBadQuery) {
@@ -615,23 +616,35 @@ func TestStats(t *testing.T) {
 	}
 }
 
-func TestDatesOutsideBleveRangeAreKept(t *testing.T) {
+func TestOldDatesAreFilteredAndSorted(t *testing.T) {
 	ix, _ := seedIndex(t)
 	a := article("ancient", "Sử cũ", "Chuyện xưa kể rằng.")
 	a.Published, _ = corpus.ParseDate("1500-01-01")
-	if _, err := ix.Add(context.Background(), []corpus.Article{a}); err != nil {
-		t.Fatalf("an article dated 1500 is refused: %v", err)
+	b := article("later", "Sử sau", "Chuyện xưa kể lại.")
+	b.Published, _ = corpus.ParseDate("1700-06-15")
+	if _, err := ix.Add(context.Background(), []corpus.Article{a, b}); err != nil {
+		t.Fatalf("articles dated 1500 and 1700 are refused: %v", err)
 	}
 	got, err := ix.Get(context.Background(), "ancient")
 	if err != nil || got.Published.String() != "1500-01-01" {
 		t.Errorf("Get = %v, %v", got.Published, err)
 	}
-	res, err := ix.Search(context.Background(), Request{Query: "chuyện xưa", Since: time.Date(1200, 1, 1, 0, 0, 0, 0, time.UTC)})
-	if err != nil {
-		t.Fatalf("since 1200: %v", err)
-	}
-	if rank(res.Hits, "ancient") != 0 {
-		t.Error("an article with an unindexable date matched a date filter")
+	for _, tt := range []struct {
+		since, until time.Time
+		want         []string
+	}{
+		{time.Date(1200, 1, 1, 0, 0, 0, 0, time.UTC), time.Time{}, []string{"later", "ancient"}},
+		{time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC), time.Time{}, []string{"later"}},
+		{time.Time{}, time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC), []string{"ancient"}},
+		{time.Time{}, time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC), nil},
+	} {
+		res, err := ix.Search(context.Background(), Request{Query: `"chuyện xưa"`, Since: tt.since, Until: tt.until, Sort: ByDate})
+		if err != nil {
+			t.Fatalf("since %v until %v: %v", tt.since, tt.until, err)
+		}
+		if got := hitIDs(res.Hits); !slices.Equal(got, tt.want) && !(len(got) == 0 && tt.want == nil) {
+			t.Errorf("since %v until %v: %v, want %v", tt.since, tt.until, got, tt.want)
+		}
 	}
 }
 
@@ -726,5 +739,73 @@ func TestResultJSON(t *testing.T) {
 		if strings.Contains(string(raw), "null") && !strings.Contains(string(raw), `"published":null`) {
 			t.Errorf("%s: a list is null: %s", q, raw)
 		}
+	}
+}
+
+// TestParagraphsAsGiven checks that long paragraphs, cut into passages
+// inside the index, come back as given, and that a hit names the user's
+// paragraph and highlights inside it.
+func TestParagraphsAsGiven(t *testing.T) {
+	ctx := context.Background()
+	ix, _ := seedIndex(t)
+	long := func(topic string, n int) string {
+		var b strings.Builder
+		for i := 0; utf8.RuneCountInString(b.String()) < 1500; i++ {
+			fmt.Fprintf(&b, "Câu thứ %d nói về %s của vùng này, kể lại nhiều chi tiết. ", i+n, topic)
+		}
+		return strings.TrimSpace(b.String())
+	}
+	a := corpus.Article{
+		ID:    "long",
+		Title: "Ba đoạn dài",
+		// NFD text, and text with surrounding spaces: kept byte for byte.
+		Summary: norm.NFD.String("  Tóm tắt bài viết ba đoạn.  "),
+		Paragraphs: []string{
+			long("ruộng lúa", 0),
+			norm.NFD.String(long("dòng sông", 100)),
+			long("khu rừng nguyên sinh", 200) + " Cuối đoạn ba có con voi trắng quý hiếm.",
+		},
+	}
+	for _, p := range a.Paragraphs {
+		if n := len([]rune(p)); n < 1500 {
+			t.Fatalf("paragraph of %d characters, want at least 1,500", n)
+		}
+	}
+	addArticles(t, ix, a)
+	got, err := ix.Get(ctx, "long")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Title != a.Title || got.Summary != a.Summary || !slices.Equal(got.Paragraphs, a.Paragraphs) {
+		t.Errorf("Get changed the article: %d paragraphs, summary %q", len(got.Paragraphs), got.Summary)
+	}
+	hits := search(t, ix, "voi trắng")
+	if len(hits) == 0 || hits[0].ID != "long" {
+		t.Fatalf("voi trắng: %v", hitIDs(hits))
+	}
+	h := hits[0]
+	if h.Paragraph != 2 {
+		t.Errorf("paragraph %d, want 2", h.Paragraph)
+	}
+	inner := strings.TrimSuffix(strings.TrimPrefix(h.Snippet, ellipsis), ellipsis)
+	if !strings.Contains(a.Paragraphs[2], inner) {
+		t.Errorf("snippet %q is not a stretch of paragraph 2", h.Snippet)
+	}
+	var marked []string
+	for _, r := range h.Highlights {
+		marked = append(marked, h.Snippet[r[0]:r[1]])
+	}
+	if !slices.Equal(marked, []string{"voi", "trắng"}) {
+		t.Errorf("highlights %q, want voi and trắng", marked)
+	}
+	// A match in the NFD paragraph names it, found as NFC was typed.
+	if hits := search(t, ix, "dòng sông"); len(hits) == 0 || hits[0].ID != "long" || hits[0].Paragraph != 1 {
+		t.Errorf("dòng sông: %+v", hits)
+	}
+	if hits := search(t, ix, "tóm tắt"); len(hits) == 0 || hits[0].Paragraph != ParagraphSummary {
+		t.Errorf("a match in the summary only: %+v", hits)
+	}
+	if stats := addArticles(t, ix, a); stats != (AddStats{Unchanged: 1}) {
+		t.Errorf("adding the same article again: %+v, want unchanged", stats)
 	}
 }

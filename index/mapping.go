@@ -18,19 +18,21 @@ import (
 // what the analyzers produce. Bump it whenever an index built before the
 // change would answer differently; Open then refuses older indexes and says
 // to rebuild.
-const MappingVersion = "vnsearch-1"
+const MappingVersion = "vnsearch-2"
 
 // versionKey holds MappingVersion in the index's internal store.
 const versionKey = "vnsearch.mapping_version"
 
 // Fields other than text.
 const (
-	fieldSource    = "source"   // outlet, normalized keyword
-	fieldCategory  = "category" // normalized keyword
-	fieldPublished = "published"
-	fieldOrigin    = "origin" // the file an article came from, for pruning
-	fieldStamp     = "stamp"  // content hash and origin, for change detection
-	fieldArticle   = "article"
+	fieldSource   = "source"   // outlet, normalized keyword
+	fieldCategory = "category" // normalized keyword
+	fieldDay      = "day"      // publication day, "20230916"
+	fieldMonth    = "month"    // publication month, "2023-09"
+	fieldOrigin   = "origin"   // the file an article came from, for pruning
+	fieldStamp    = "stamp"    // content hash, lengths and origin, for change detection
+	fieldArticle  = "article"  // the article as given, deflated JSON: stored
+	fieldLayout   = "layout"   // where each unit of the body is: stored
 )
 
 // keywordAnalyzer indexes a whole value as one term, normalized as words
@@ -38,38 +40,24 @@ const (
 const keywordAnalyzer = "vnsearch_keyword"
 
 // The text fields. The body holds the whole text — title, summary, then
-// each paragraph, one value each — so that whether a document holds a
-// syllable, and where, is one term of one field: conjunctions stay flat,
-// and positions tell the title and each paragraph apart.
+// the passages of each paragraph, laid end to end (see document.go) — so
+// that whether a document holds a syllable, and where, is one term of one
+// field: conjunctions stay flat, and positions tell the title and each
+// paragraph apart.
 const (
 	fieldBodyExact  = "body_x" // syllables written with diacritics, exact
 	fieldBodyFolded = "body_f" // folded syllables, with positions
 )
 
-// Values of the body fields: the title, the summary, then the paragraphs.
-const (
-	titleValue   = 0
-	summaryValue = 1
-	firstPara    = 2
-)
-
-// document is what the index maps: one article. Body holds the title, the
-// summary and each paragraph as its own value, so that no phrase spans two.
-type document struct {
-	Body      []string `json:"body"`
-	Source    string   `json:"source,omitempty"`
-	Category  string   `json:"category,omitempty"`
-	Published *string  `json:"published,omitempty"` // RFC 3339
-	Origin    string   `json:"origin,omitempty"`
-	Stamp     string   `json:"stamp"`
-	Article   string   `json:"article"` // the article as deflated JSON: stored, not indexed
-}
-
-// newMapping builds the index mapping. Only the folded body keeps term
-// vectors, for their positions: quoted phrases and adjacent query syllables
-// are matched there. The exact body serves ranking, which needs term
-// frequencies only. Nothing but the article JSON is stored;
-// snippets are cut from it.
+// newMapping describes the index's fields to Bleve. vnsearch builds its
+// documents itself (document.go) and reads the body fields itself
+// (segments.go); the mapping is what Bleve's own searches — doc values
+// sorts and facets, ID and prefix lookups on the write path — rely on, and
+// it names the analyzers whose output the body fields hold. Only the
+// folded body keeps term vectors, for their positions: quoted phrases and
+// adjacent query syllables are matched there. The exact body serves
+// ranking, which needs term frequencies only. Nothing but the article and
+// its layout is stored; snippets are cut from the article.
 func newMapping() (*mapping.IndexMappingImpl, error) {
 	im := mapping.NewIndexMapping()
 	im.ScoringModel = bleveindex.BM25Scoring
@@ -87,7 +75,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 
 	doc := mapping.NewDocumentStaticMapping()
 	// field indexes property under name ("" keeps the property's
-	// name); nothing is stored or put in _all.
+	// name); nothing is put in _all.
 	field := func(property, name, analyzerName string, positions, docValues bool) {
 		fm := mapping.NewTextFieldMapping()
 		fm.Name = name
@@ -102,22 +90,19 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	field("body", fieldBodyFolded, positionsAnalyzer, true, false)
 	field(fieldSource, "", keywordAnalyzer, false, true)
 	field(fieldCategory, "", keywordAnalyzer, false, true)
-	field(fieldOrigin, "", keyword.Name, false, false)
+	field(fieldDay, "", keyword.Name, false, true)
+	field(fieldMonth, "", keyword.Name, false, true)
+	field(fieldOrigin, "", keyword.Name, false, true)
 	field(fieldStamp, "", keyword.Name, false, true)
-
-	published := mapping.NewDateTimeFieldMapping()
-	published.Store = false
-	published.IncludeInAll = false
-	published.DocValues = true
-	doc.AddFieldMappingsAt(fieldPublished, published)
-
-	article := mapping.NewTextFieldMapping()
-	article.Index = false
-	article.Store = true
-	article.IncludeInAll = false
-	article.IncludeTermVectors = false
-	article.DocValues = false
-	doc.AddFieldMappingsAt(fieldArticle, article)
+	for _, name := range []string{fieldArticle, fieldLayout} {
+		stored := mapping.NewTextFieldMapping()
+		stored.Index = false
+		stored.Store = true
+		stored.IncludeInAll = false
+		stored.IncludeTermVectors = false
+		stored.DocValues = false
+		doc.AddFieldMappingsAt(name, stored)
+	}
 
 	// No _all field: every query names its fields, and _all would index
 	// every token once more.

@@ -36,6 +36,10 @@ type Params struct {
 	// median latency by 40%; 0.5 would cut it by 60% at a cost of 0.016.
 	CommonShare    float64 `param:"common_share"`
 	MinInformative int     `param:"min_informative"`
+	// BM25K1 and BM25B are BM25's saturation of term frequency and
+	// strength of length normalization (Robertson's usual 1.2 and 0.75).
+	BM25K1 float64 `param:"bm25_k1"`
+	BM25B  float64 `param:"bm25_b"`
 	// ExactWeight weighs, in verbose queries' first pass, the BM25 of a
 	// syllable held as typed against that of its folded form.
 	ExactWeight float64 `param:"exact_weight"`
@@ -65,6 +69,8 @@ func DefaultParams() Params {
 		RescoreDepth:     100,
 		CommonShare:      0.7,
 		MinInformative:   3,
+		BM25K1:           1.2,
+		BM25B:            0.75,
 		ExactWeight:      1.0,
 		ExactBoost:       4.0,
 		PairBoost:        4.0,
@@ -129,6 +135,8 @@ func (p Params) Validate() error {
 	check(p.RescoreDepth >= 1 && p.RescoreDepth <= MaxWindow, fmt.Sprintf("rescore_depth must be 1 to %d", MaxWindow))
 	check(p.CommonShare > 0 && p.CommonShare <= 1, "common_share must be in (0, 1]")
 	check(p.MinInformative >= 0, "min_informative must not be negative")
+	check(p.BM25K1 > 0 && p.BM25K1 <= 100, "bm25_k1 must be in (0, 100]")
+	check(p.BM25B >= 0 && p.BM25B <= 1, "bm25_b must be 0 to 1")
 	for _, w := range []struct {
 		name string
 		v    float64

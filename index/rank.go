@@ -35,16 +35,30 @@ type ranker struct {
 	p      Params
 	df     []uint64  // per syllable: documents holding it, folded
 	weight []float64 // per syllable: its IDF, how much holding it says
+	// exactWeight is, per syllable typed with diacritics, the IDF of its
+	// exact form in the exact field (verbose queries score it).
+	exactWeight []float64
 }
 
 func newRanker(snap *snapshot, q *analyzedQuery, p Params) (*ranker, error) {
-	r := &ranker{snap: snap, q: q, p: p, df: make([]uint64, len(q.syllables)), weight: make([]float64, len(q.syllables))}
+	n := len(q.syllables)
+	r := &ranker{snap: snap, q: q, p: p, df: make([]uint64, n), weight: make([]float64, n), exactWeight: make([]float64, n)}
+	docs := snap.stats.Docs
 	for i, t := range q.syllables {
 		df, err := snap.docFrequency(fieldBodyFolded, t.folded)
 		if err != nil {
 			return nil, err
 		}
-		r.df[i], r.weight[i] = df, idf(snap.docs, df)
+		r.df[i], r.weight[i] = df, idf(docs, df)
+	}
+	if q.verbose {
+		for _, i := range q.marked {
+			df, err := snap.docFrequency(fieldBodyExact, q.syllables[i].exact)
+			if err != nil {
+				return nil, err
+			}
+			r.exactWeight[i] = idf(docs, df)
+		}
 	}
 	return r, nil
 }
@@ -66,7 +80,7 @@ func (r *ranker) informative() []bool {
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(r.df[a], r.df[b]) })
 	keep := make([]bool, len(order))
 	for rank, i := range order {
-		keep[i] = rank < r.p.MinInformative || float64(r.df[i]) <= r.p.CommonShare*float64(r.snap.docs)
+		keep[i] = rank < r.p.MinInformative || float64(r.df[i]) <= r.p.CommonShare*float64(r.snap.stats.Docs)
 	}
 	return keep
 }
@@ -110,8 +124,8 @@ func (r *ranker) factor(e *evidence) float64 {
 			f *= 1 + r.p.ExactBoost*held/all
 		}
 	}
-	f *= 1 + r.p.TitleBoost*r.shareWithin(e, titleValue)
-	f *= 1 + r.p.LeadBoost*r.shareWithin(e, firstPara)
+	f *= 1 + r.p.TitleBoost*r.shareWithin(e, inTitle)
+	f *= 1 + r.p.LeadBoost*r.shareWithin(e, inLead)
 	if len(r.q.pairs) > 0 {
 		var adjacent, all float64
 		for _, pr := range r.q.pairs {
@@ -128,14 +142,20 @@ func (r *ranker) factor(e *evidence) float64 {
 	return f
 }
 
+// inTitle and inLead tell the units of the title and of the lead: the
+// title, the summary and the first paragraph, where a news article says
+// what it is about.
+func inTitle(u unit) bool { return u.para == ParagraphTitle }
+func inLead(u unit) bool  { return u.para <= 0 }
+
 // shareWithin returns the IDF-weighted share of the query's syllables that
-// stand in the body's values up to last.
-func (r *ranker) shareWithin(e *evidence, last uint64) float64 {
+// stand in units where is true.
+func (r *ranker) shareWithin(e *evidence, where func(unit) bool) float64 {
 	var in, all float64
 	for i, occ := range e.at {
 		all += r.weight[i]
 		for _, o := range occ {
-			if o.value <= last {
+			if o.unit >= 0 && where(e.layout.units[o.unit]) {
 				in += r.weight[i]
 				break
 			}

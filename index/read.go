@@ -4,22 +4,20 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/blevesearch/bleve/v2/mapping"
-	bsearch "github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/collector"
-	"github.com/blevesearch/bleve/v2/search/query"
-	bleveindex "github.com/blevesearch/bleve_index_api"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	"github.com/vnsearch/vnsearch/corpus"
 )
 
 // snapshot is one consistent view of the index, shared by every pass of a
-// search so that internal document numbers stay valid between them.
+// search so that document numbers stay valid between them: its segments,
+// the collection statistics BM25 scores with, and the block maxima cache.
 type snapshot struct {
-	docs    uint64 // documents in the index
-	ctx     context.Context
-	reader  bleveindex.IndexReader
-	mapping mapping.IndexMapping
+	ctx    context.Context
+	reader *scorch.IndexSnapshot
+	segs   []*segView
+	stats  *CollectionStats // the collection's, or the whole cluster's
+	blocks *blockCache
 }
 
 func (ix *Index) snapshot(ctx context.Context) (*snapshot, error) {
@@ -31,66 +29,95 @@ func (ix *Index) snapshot(ctx context.Context) (*snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	docs, err := reader.DocCount()
+	is, ok := reader.(*scorch.IndexSnapshot)
+	if !ok {
+		_ = reader.Close()
+		return nil, fmt.Errorf("not a scorch index snapshot (%T)", reader)
+	}
+	docs, err := is.DocCount()
 	if err != nil {
 		_ = reader.Close()
 		return nil, err
 	}
-	// What bleve.Index.Search tells its searchers: score with BM25 — and
-	// what it gets wrong: the average field lengths (see bm25.go).
-	ctx = context.WithValue(ctx, bsearch.GetScoringModelCallbackKey,
-		bsearch.GetScoringModelCallbackFn(func() string { return bleveindex.BM25Scoring }))
-	ctx = context.WithValue(ctx, bsearch.BM25StatsKey, ix.lengths.bm25Stats(docs))
-	return &snapshot{docs: docs, ctx: ctx, reader: reader, mapping: ix.bleve.Mapping()}, nil
+	t := ix.lengths.total()
+	s := &snapshot{
+		ctx:    ctx,
+		reader: is,
+		segs:   segmentsOf(is),
+		stats:  &CollectionStats{Docs: docs, Tokens: t.all, Marked: t.marked},
+		blocks: ix.blocks,
+	}
+	ix.blocks.segments(s.segs)
+	return s, nil
 }
 
 func (s *snapshot) close() error { return s.reader.Close() }
 
-// docFrequency returns how many documents hold term in field.
+// docFrequency returns how many live documents hold term in field: from
+// the statistics the search was given, or counted here.
 func (s *snapshot) docFrequency(field, term string) (uint64, error) {
-	tfr, err := s.reader.TermFieldReader(s.ctx, []byte(term), field, false, false, false)
-	if err != nil {
-		return 0, fmt.Errorf("read %s:%s: %w", field, term, err)
+	if df, ok := s.stats.DF[statKey(field, term)]; ok {
+		return df, nil
 	}
-	defer tfr.Close()
-	return tfr.Count(), nil
+	return s.localDocFrequency(field, term)
 }
 
-// collect runs q and returns its first size hits in the given order, and
-// the number of documents it matches. Unscored, it only counts.
-func (s *snapshot) collect(q query.Query, size int, order bsearch.SortOrder, scored bool) (bsearch.DocumentMatchCollection, uint64, error) {
-	opts := bsearch.SearcherOptions{}
-	if !scored {
-		opts.Score = "none"
-	}
-	searcher, err := q.Searcher(s.ctx, s.reader, s.mapping, opts)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer searcher.Close()
-	coll := collector.NewTopNCollector(size, 0, order)
-	if err := coll.Collect(s.ctx, searcher, s.reader); err != nil {
-		return nil, 0, err
-	}
-	return coll.Results(), coll.Total(), nil
-}
-
-// article reads a stored article.
-func (s *snapshot) article(id string) (corpus.Article, error) {
-	doc, err := s.reader.Document(id)
-	if err != nil {
-		return corpus.Article{}, fmt.Errorf("index: load %q: %w", id, err)
-	}
-	if doc == nil {
-		return corpus.Article{}, fmt.Errorf("index: %q: %w", id, ErrNotFound)
-	}
-	var raw []byte
-	doc.VisitFields(func(f bleveindex.Field) {
-		if f.Name() == fieldArticle {
-			raw = f.Value()
+func (s *snapshot) localDocFrequency(field, term string) (uint64, error) {
+	var df uint64
+	for _, sv := range s.segs {
+		pl, err := sv.postings(field, term)
+		if err != nil {
+			return 0, err
 		}
-	})
-	return unmarshalArticle(id, raw)
+		if pl != nil {
+			df += pl.Count()
+		}
+	}
+	return df, nil
+}
+
+// locate returns the segment and number of the document with the given
+// ID, or ErrNotFound.
+func (s *snapshot) locate(id string) (int, uint64, error) {
+	for i := len(s.segs) - 1; i >= 0; i-- {
+		sv := s.segs[i]
+		bm, err := sv.bitmap("_id", id)
+		if err != nil {
+			return 0, 0, err
+		}
+		if bm != nil && !bm.IsEmpty() {
+			return i, uint64(bm.Minimum()), nil
+		}
+	}
+	return 0, 0, fmt.Errorf("index: %q: %w", id, ErrNotFound)
+}
+
+// article reads a stored article by segment and number.
+func (s *snapshot) article(seg int, doc uint64) (corpus.Article, error) {
+	sv := s.segs[seg]
+	raw, err := sv.stored(doc, fieldArticle)
+	if err != nil {
+		return corpus.Article{}, err
+	}
+	if raw == nil {
+		id, _ := sv.externalID(doc)
+		return corpus.Article{}, fmt.Errorf("index: article %q is not stored", id)
+	}
+	return unmarshalArticle(fmt.Sprintf("document %d of segment %d", doc, sv.id), raw)
+}
+
+// layoutOf reads the stored layout of a document.
+func (s *snapshot) layoutOf(seg int, doc uint64) (layout, error) {
+	raw, err := s.segs[seg].stored(doc, fieldLayout)
+	if err != nil {
+		return layout{}, err
+	}
+	l, err := decodeLayout(raw)
+	if err != nil {
+		id, _ := s.segs[seg].externalID(doc)
+		return layout{}, fmt.Errorf("index: article %q: %w", id, err)
+	}
+	return l, nil
 }
 
 // Get returns the article with the given ID, or ErrNotFound.
@@ -100,5 +127,37 @@ func (ix *Index) Get(ctx context.Context, id string) (corpus.Article, error) {
 		return corpus.Article{}, fmt.Errorf("index: get %q: %w", id, err)
 	}
 	defer snap.close()
-	return snap.article(id)
+	seg, doc, err := snap.locate(id)
+	if err != nil {
+		return corpus.Article{}, err
+	}
+	return snap.article(seg, doc)
+}
+
+// CollectionStats are the statistics BM25 scores with: documents, body
+// token totals (whose averages normalize lengths) and, for the terms of a
+// query, document frequencies. A search computes them from its own index;
+// a cluster whose shards each hold part of the articles gathers them from
+// every shard (Index.QueryStats) and passes the sum in Request.Stats, so
+// that every shard scores as one index holding everything would.
+type CollectionStats struct {
+	Docs   uint64            `json:"docs"`
+	Tokens int64             `json:"tokens"`
+	Marked int64             `json:"marked"`
+	DF     map[string]uint64 `json:"df,omitempty"` // by statKey(field, term)
+}
+
+func statKey(field, term string) string { return field + ":" + term }
+
+// Plus adds the statistics of another part of the collection.
+func (c CollectionStats) Plus(o CollectionStats) CollectionStats {
+	sum := CollectionStats{Docs: c.Docs + o.Docs, Tokens: c.Tokens + o.Tokens, Marked: c.Marked + o.Marked,
+		DF: make(map[string]uint64, len(c.DF))}
+	for k, v := range c.DF {
+		sum.DF[k] += v
+	}
+	for k, v := range o.DF {
+		sum.DF[k] += v
+	}
+	return sum
 }

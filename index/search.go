@@ -40,15 +40,23 @@ type Request struct {
 	// Params, when set, replace the index's ranking parameters for this
 	// search (see Params).
 	Params *Params
+	// Stats, when set, are the statistics to score with instead of this
+	// index's own: a cluster's, summed over its shards (see
+	// CollectionStats).
+	Stats *CollectionStats
 }
 
 // Result answers a Request. It is also the JSON answer of GET /search and
 // of `vnsearch search --json`; its lists are never null.
 type Result struct {
-	Query  string  `json:"query"`
-	Total  uint64  `json:"total"`
-	TookMS float64 `json:"took_ms"` // milliseconds, to the microsecond
-	Hits   []Hit   `json:"hits"`
+	Query string `json:"query"`
+	Total uint64 `json:"total"`
+	// TotalIsLowerBound says Total counts at least that many: counting
+	// them all would have checked the quoted phrases of more than
+	// MaxCounted documents.
+	TotalIsLowerBound bool    `json:"total_is_lower_bound,omitempty"`
+	TookMS            float64 `json:"took_ms"` // milliseconds, to the microsecond
+	Hits              []Hit   `json:"hits"`
 }
 
 // Hit is one article found.
@@ -58,9 +66,12 @@ type Hit struct {
 	Source    string      `json:"source"`
 	Published corpus.Date `json:"published"`
 	URL       string      `json:"url"`
-	Score     float64     `json:"score"`
+	// Score is the relevance score (0 when sorted by date).
+	Score float64 `json:"score"`
 	// Paragraph is the index in the article's paragraphs of the one the
-	// snippet comes from, or -1 when it comes from the summary.
+	// snippet comes from, or ParagraphSummary (-1) when it comes from the
+	// summary. Snippet is a stretch of that paragraph as the article has
+	// it.
 	Paragraph int    `json:"paragraph"`
 	Snippet   string `json:"snippet"`
 	// Highlights are the matches in Snippet, as [start, end) byte offsets.
@@ -134,11 +145,14 @@ func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 		return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
 	}
 	defer snap.close()
-	page, total, err := ix.rank(snap, q, params, &r)
+	if r.Stats != nil {
+		snap.stats = r.Stats
+	}
+	page, first, err := ix.rank(snap, q, params, &r)
 	if err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
 	}
-	out := &Result{Query: r.Query, Total: total, Hits: make([]Hit, len(page))}
+	out := &Result{Query: r.Query, Total: first.total, TotalIsLowerBound: first.lowerBound, Hits: make([]Hit, len(page))}
 	if err := snap.hits(q, page, out.Hits); err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
 	}
@@ -147,49 +161,57 @@ func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 }
 
 // rank returns the requested page of candidates, best first, with their
-// evidence, and the number of documents that match.
-func (ix *Index) rank(snap *snapshot, q *analyzedQuery, p Params, r *Request) ([]candidate, uint64, error) {
+// evidence, and what the first pass counted.
+func (ix *Index) rank(snap *snapshot, q *analyzedQuery, p Params, r *Request) ([]candidate, firstPass, error) {
 	rk, err := newRanker(snap, q, p)
 	if err != nil {
-		return nil, 0, err
+		return nil, firstPass{}, err
 	}
 	how := chooseRetrieval(q, r.Sort)
 	window := r.From + r.Size
 	if how.rescored() {
 		window = max(window, p.RescoreDepth)
 	}
-	found, total, err := how.candidates(rk, newConstraints(q, r), window)
+	c, err := newConstraints(snap, q, r)
 	if err != nil {
-		return nil, 0, err
+		return nil, firstPass{}, err
 	}
+	first, err := how.candidates(rk, c, window)
+	if err != nil {
+		return nil, firstPass{}, err
+	}
+	found := first.found
 	if how.rescored() {
 		if err := rk.rescore(found[:min(p.RescoreDepth, len(found))]); err != nil {
-			return nil, 0, err
+			return nil, firstPass{}, err
 		}
 	}
 	page := found[min(r.From, len(found)):min(r.From+r.Size, len(found))]
 	// The snippets need the evidence of the page's candidates.
-	return page, total, rk.gather(page)
+	return page, first, rk.gather(page)
 }
+
+// maxParallel is how many goroutines a search runs at once.
+func maxParallel() int { return runtime.GOMAXPROCS(0) }
 
 // hits loads the page's articles and cuts their snippets into out, on
 // every core.
 func (s *snapshot) hits(q *analyzedQuery, page []candidate, out []Hit) error {
 	m := newMatcher(q)
 	g, ctx := errgroup.WithContext(s.ctx)
-	g.SetLimit(runtime.GOMAXPROCS(0))
+	g.SetLimit(maxParallel())
 	for i, c := range page {
 		g.Go(func() error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			a, err := s.article(c.id)
+			a, err := s.article(c.seg, c.doc)
 			if err != nil {
 				return err
 			}
 			hit := &out[i]
 			*hit = Hit{
-				ID:        c.id,
+				ID:        a.ID,
 				Title:     a.Title,
 				Source:    a.Source,
 				Published: a.Published,

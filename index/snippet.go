@@ -62,49 +62,51 @@ func mergeSpans(spans []span) []span {
 	return out
 }
 
-// snippet picks the paragraph of a that best matches and cuts a snippet
-// from it. The evidence tells where the query's syllables stand, so only
-// the chosen paragraph is analyzed, for its highlights. paragraph is -1
-// when the summary serves instead: no paragraph matches but the summary
-// does.
+// snippet picks the unit of a that best matches — a paragraph's passage,
+// else the summary, else the first paragraph — and cuts a snippet from
+// it. The evidence tells where the query's syllables stand, so only the
+// chosen unit is analyzed, for its highlights. paragraph is the index of
+// the unit's paragraph in a.Paragraphs, or ParagraphSummary.
 func (m *matcher) snippet(a *corpus.Article, ev *evidence) (paragraph int, text string, highlights [][2]int) {
-	best := -1
-	if v, ok := m.bestValue(ev, firstPara, uint64(firstPara+len(a.Paragraphs))); ok {
-		best = int(v - firstPara)
+	units := ev.layout.units
+	best, ok := m.bestUnit(ev, func(u unit) bool { return u.para >= 0 })
+	if !ok {
+		if _, inSummary := m.bestUnit(ev, func(u unit) bool { return u.para == ParagraphSummary }); inSummary || len(a.Paragraphs) == 0 {
+			best, ok = 1, true
+		}
 	}
-	source := ""
-	switch _, inSummary := m.bestValue(ev, summaryValue, summaryValue+1); {
-	case best >= 0:
-		source = a.Paragraphs[best]
-	case inSummary || len(a.Paragraphs) == 0:
-		source = a.Summary
-	default:
-		best, source = 0, a.Paragraphs[0]
+	if !ok {
+		best = slices.IndexFunc(units, func(u unit) bool { return u.para == 0 })
 	}
+	if best < 0 || best >= len(units) {
+		return ParagraphSummary, "", [][2]int{}
+	}
+	u := &units[best]
+	source := unitText(a, u)
 	text, highlights = cut(source, m.find(source))
-	return best, text, highlights
+	return u.para, text, highlights
 }
 
-// bestValue returns the value of the body in [from, to) where the query
-// matches best — most distinct syllables, then most adjacent pairs, then
+// bestUnit returns the unit where the query matches best among those
+// where is true — most distinct syllables, then most adjacent pairs, then
 // most occurrences; the first on ties — and whether any matches at all.
-func (m *matcher) bestValue(ev *evidence, from, to uint64) (uint64, bool) {
+func (m *matcher) bestUnit(ev *evidence, where func(unit) bool) (int, bool) {
 	type tally struct{ distinct, pairs, count int }
-	tallies := map[uint64]*tally{}
+	tallies := map[int]*tally{}
 	for _, occ := range ev.at {
-		seen := map[uint64]bool{}
+		seen := map[int]bool{}
 		for _, o := range occ {
-			if o.value < from || o.value >= to {
+			if o.unit < 0 || !where(ev.layout.units[o.unit]) {
 				continue
 			}
-			t := tallies[o.value]
+			t := tallies[o.unit]
 			if t == nil {
 				t = &tally{}
-				tallies[o.value] = t
+				tallies[o.unit] = t
 			}
 			t.count++
-			if !seen[o.value] {
-				seen[o.value] = true
+			if !seen[o.unit] {
+				seen[o.unit] = true
 				t.distinct++
 			}
 		}
@@ -112,20 +114,20 @@ func (m *matcher) bestValue(ev *evidence, from, to uint64) (uint64, bool) {
 	for _, pr := range m.q.pairs {
 		for _, x := range ev.at[pr.first] {
 			for _, y := range ev.at[pr.second] {
-				if t := tallies[x.value]; t != nil && x.value == y.value && y.pos == x.pos+1 {
+				if t := tallies[x.unit]; t != nil && y.pos == x.pos+1 {
 					t.pairs++
 				}
 			}
 		}
 	}
-	best, found := uint64(0), false
+	best, found := 0, false
 	var top tally
-	for v, t := range tallies {
+	for u, t := range tallies {
 		better := !found || t.distinct > top.distinct ||
 			t.distinct == top.distinct && (t.pairs > top.pairs ||
-				t.pairs == top.pairs && (t.count > top.count || t.count == top.count && v < best))
+				t.pairs == top.pairs && (t.count > top.count || t.count == top.count && u < best))
 		if better {
-			best, top, found = v, *t, true
+			best, top, found = u, *t, true
 		}
 	}
 	return best, found

@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -55,28 +56,8 @@ func (ix *Index) Stats(ctx context.Context) (Stats, error) {
 		}
 	}
 
-	for _, order := range []string{fieldPublished, "-" + fieldPublished} {
-		// Every dated article: Bleve's date range has to start somewhere.
-		dated := query.NewDateRangeQuery(query.MinRFC3339CompatibleTime, time.Time{})
-		dated.SetField(fieldPublished)
-		req := bleve.NewSearchRequestOptions(dated, 1, 0, false)
-		req.SortBy([]string{order})
-		res, err := ix.bleve.SearchInContext(ctx, req)
-		if err != nil {
-			return st, fmt.Errorf("index: stats: %w", err)
-		}
-		if len(res.Hits) == 0 {
-			break
-		}
-		a, err := ix.Get(ctx, res.Hits[0].ID)
-		if err != nil {
-			return st, err
-		}
-		if order == fieldPublished {
-			st.Oldest = a.Published
-		} else {
-			st.Newest = a.Published
-		}
+	if st.Oldest, st.Newest, err = ix.dateRange(ctx); err != nil {
+		return st, fmt.Errorf("index: stats: %w", err)
 	}
 
 	err = filepath.WalkDir(ix.path, func(_ string, d fs.DirEntry, err error) error {
@@ -93,4 +74,48 @@ func (ix *Index) Stats(ctx context.Context) (Stats, error) {
 		return st, fmt.Errorf("index: stats: size of %s: %w", ix.path, err)
 	}
 	return st, nil
+}
+
+// dateRange returns the publication dates of the oldest and the newest
+// dated article, read from the day terms and then the articles.
+func (ix *Index) dateRange(ctx context.Context) (oldest, newest corpus.Date, err error) {
+	snap, err := ix.snapshot(ctx)
+	if err != nil {
+		return oldest, newest, err
+	}
+	defer snap.close()
+	type at struct {
+		day string
+		seg int
+		doc uint64
+	}
+	var first, last *at
+	for i, sv := range snap.segs {
+		err := sv.termRange(fieldDay, "", "", func(day string, docs *roaring.Bitmap) error {
+			if first == nil || day < first.day {
+				first = &at{day, i, uint64(docs.Minimum())}
+			}
+			if last == nil || day > last.day {
+				last = &at{day, i, uint64(docs.Minimum())}
+			}
+			return nil
+		})
+		if err != nil {
+			return oldest, newest, err
+		}
+	}
+	if first == nil {
+		return oldest, newest, nil
+	}
+	for _, end := range []struct {
+		at   *at
+		date *corpus.Date
+	}{{first, &oldest}, {last, &newest}} {
+		a, err := snap.article(end.at.seg, end.at.doc)
+		if err != nil {
+			return oldest, newest, err
+		}
+		*end.date = a.Published
+	}
+	return oldest, newest, nil
 }

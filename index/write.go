@@ -8,12 +8,11 @@ import (
 	"fmt"
 	"iter"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/search/query"
 	"golang.org/x/sync/errgroup"
 
@@ -106,15 +105,14 @@ func (ix *Index) Add(ctx context.Context, articles []corpus.Article) (AddStats, 
 	if err != nil {
 		return stats, err
 	}
+	docs, err := buildDocuments(ctx, articles, ids, latest)
+	if err != nil {
+		return stats, err
+	}
 	batch := ix.bleve.NewBatch()
 	var delta tokens
-	var packer packer
-	for _, id := range ids {
-		a := &articles[latest[id]]
-		doc, st, err := packer.document(a)
-		if err != nil {
-			return stats, fmt.Errorf("index: add %s: %w", id, err)
-		}
+	for n, id := range ids {
+		doc, st := docs[n].doc, docs[n].stamp
 		old, exists := stamps[id]
 		switch {
 		case exists && old == st:
@@ -127,7 +125,7 @@ func (ix *Index) Add(ctx context.Context, articles []corpus.Article) (AddStats, 
 			stats.Added++
 		}
 		delta = delta.plus(st.tokens)
-		if err := batch.Index(id, doc); err != nil {
+		if err := batch.IndexAdvanced(doc); err != nil {
 			return AddStats{}, fmt.Errorf("index: add %s: %w", id, err)
 		}
 	}
@@ -178,7 +176,7 @@ func (ix *Index) AddStream(ctx context.Context, articles iter.Seq[corpus.Article
 		opts.BatchSize = 1000
 	}
 	if opts.Workers <= 0 {
-		opts.Workers = runtime.GOMAXPROCS(0)
+		opts.Workers = maxParallel()
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(opts.Workers)
@@ -248,6 +246,38 @@ func (ix *Index) AddStream(ctx context.Context, articles iter.Seq[corpus.Article
 	return total, err
 }
 
+// built is an article made into a document.
+type built struct {
+	doc   *document.Document
+	stamp stamp
+}
+
+// buildDocuments analyzes the articles named by ids (articles[latest[id]])
+// on every core.
+func buildDocuments(ctx context.Context, articles []corpus.Article, ids []string, latest map[string]int) ([]built, error) {
+	out := make([]built, len(ids))
+	g, gctx := errgroup.WithContext(ctx)
+	workers := maxParallel()
+	for w := range workers {
+		g.Go(func() error {
+			var pk packer
+			for n := w; n < len(ids); n += workers {
+				if n%64 == w && gctx.Err() != nil {
+					return gctx.Err()
+				}
+				a := &articles[latest[ids[n]]]
+				doc, st, err := pk.document(a)
+				if err != nil {
+					return fmt.Errorf("index: add %s: %w", a.ID, err)
+				}
+				out[n] = built{doc, st}
+			}
+			return nil
+		})
+	}
+	return out, g.Wait()
+}
+
 // packer maps articles to documents, reusing one compressor: deflate's
 // state is large to allocate an article at a time.
 type packer struct {
@@ -255,70 +285,44 @@ type packer struct {
 	zw  *flate.Writer
 }
 
-// document maps an article to what the index stores, and the stamp that
+// document maps an article to what the index holds, and the stamp that
 // tells whether it changed.
-func (pk *packer) document(a *corpus.Article) (document, stamp, error) {
+func (pk *packer) document(a *corpus.Article) (*document.Document, stamp, error) {
 	if a.Hash == "" {
 		a.Hash = a.ContentHash()
 	}
 	raw, err := pk.pack(a)
 	if err != nil {
-		return document{}, stamp{}, err
+		return nil, stamp{}, err
 	}
-	body := make([]string, 0, firstPara+len(a.Paragraphs))
-	body = append(body, a.Title, a.Summary)
-	body = append(body, a.Paragraphs...)
-	doc := document{
-		Body:     body,
-		Source:   a.Source,
-		Category: a.Category,
-		Origin:   a.Origin,
-		Article:  raw,
-	}
-	st := stamp{hash: a.Hash, tokens: bodyTokens(&doc), origin: a.Origin}
-	doc.Stamp = st.String()
-	// Bleve keeps dates as nanoseconds since 1970: outside its range a
-	// date is kept in the article but cannot be filtered or sorted on.
-	if t := a.Published.Time; !a.Published.IsZero() &&
-		!t.Before(query.MinRFC3339CompatibleTime) && !t.After(query.MaxRFC3339CompatibleTime) {
-		s := t.Format(time.RFC3339)
-		doc.Published = &s
-	}
-	return doc, st, nil
-}
-
-// bodyTokens is the token count an article adds to the totals.
-func bodyTokens(doc *document) tokens {
-	var n tokens
-	for _, v := range doc.Body {
-		n = n.plus(countTokens(v))
-	}
-	return n
+	fields := analyzeArticle(a)
+	st := stamp{hash: a.Hash, tokens: fields.tokens, origin: a.Origin}
+	return bleveDocument(a, &fields, st, raw), st, nil
 }
 
 // pack writes an article as deflated JSON. Bleve compresses stored fields
 // with snappy; deflate packs Vietnamese text a fifth tighter, and the
 // stored articles are the largest part of the index after positions.
-func (pk *packer) pack(a *corpus.Article) (string, error) {
+func (pk *packer) pack(a *corpus.Article) ([]byte, error) {
 	raw, err := json.Marshal(a)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	pk.buf.Reset()
 	if pk.zw == nil {
 		if pk.zw, err = flate.NewWriter(&pk.buf, flate.BestSpeed); err != nil {
-			return "", err
+			return nil, err
 		}
 	} else {
 		pk.zw.Reset(&pk.buf)
 	}
 	if _, err := pk.zw.Write(raw); err != nil {
-		return "", err
+		return nil, err
 	}
 	if err := pk.zw.Close(); err != nil {
-		return "", err
+		return nil, err
 	}
-	return pk.buf.String(), nil
+	return bytes.Clone(pk.buf.Bytes()), nil
 }
 
 func unmarshalArticle(id string, raw []byte) (corpus.Article, error) {

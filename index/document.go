@@ -1,0 +1,164 @@
+package index
+
+import (
+	"time"
+
+	"github.com/blevesearch/bleve/v2/document"
+	bleveindex "github.com/blevesearch/bleve_index_api"
+
+	"github.com/vnsearch/vnsearch/analyzer"
+	"github.com/vnsearch/vnsearch/corpus"
+)
+
+// An article becomes one Bleve document, built here directly rather than
+// through Bleve's mapping, so that its text is analyzed ONCE for both body
+// fields: analyzer.Syllables gives every token in its exact and folded
+// form at once, where a mapping would run one analyzer per field and per
+// value of the body.
+//
+// The body is one value, not an array: the title, the summary and the
+// passages of the paragraphs are units laid end to end, each unit's tokens
+// at consecutive positions and one position left empty between units, so
+// that no phrase or adjacent pair spans two units. The stored layout says
+// where each unit starts and what part of the article it is.
+
+// docFields are the analyzed and stored fields of one article.
+type docFields struct {
+	folded bleveindex.TokenFrequencies // body_f: folded syllables with positions
+	exact  bleveindex.TokenFrequencies // body_x: syllables written with diacritics
+	tokens tokens
+	layout layout
+}
+
+// analyzeArticle analyzes the article's units in one pass each.
+func analyzeArticle(a *corpus.Article) docFields {
+	units := splitUnits(a)
+	d := docFields{
+		folded: make(bleveindex.TokenFrequencies, 256),
+		exact:  make(bleveindex.TokenFrequencies, 128),
+	}
+	// Locations are allocated in one slab per article, not one by one.
+	var slab []bleveindex.TokenLocation
+	pos := 1
+	for i := range units {
+		u := &units[i]
+		text := unitText(a, u)
+		syllables := analyzer.Syllables(text)
+		if cap(slab)-len(slab) < len(syllables) {
+			slab = make([]bleveindex.TokenLocation, 0, max(len(syllables), 512))
+		}
+		u.pos = pos
+		u.tokens = len(syllables)
+		for _, s := range syllables {
+			slab = append(slab, bleveindex.TokenLocation{Position: pos + s.Position - 1})
+			loc := &slab[len(slab)-1]
+			tf := d.folded[s.Folded]
+			if tf == nil {
+				tf = &bleveindex.TokenFreq{Term: []byte(s.Folded)}
+				d.folded[s.Folded] = tf
+			}
+			tf.Locations = append(tf.Locations, loc)
+			tf.SetFrequency(tf.Frequency() + 1)
+			d.tokens.all++
+			if isMarked(s.Exact) {
+				d.tokens.marked++
+				xf := d.exact[s.Exact]
+				if xf == nil {
+					xf = &bleveindex.TokenFreq{Term: []byte(s.Exact)}
+					d.exact[s.Exact] = xf
+				}
+				xf.SetFrequency(xf.Frequency() + 1)
+			}
+		}
+		// One empty position between units.
+		pos += len(syllables) + 1
+	}
+	d.layout = layout{units: units}
+	if !a.Published.IsZero() {
+		d.layout.published = a.Published.Time.Unix()
+	}
+	return d
+}
+
+// field is a document field whose analysis is done: Bleve's indexing
+// reads its token frequencies and length, and its value when stored.
+type field struct {
+	name    string
+	options bleveindex.FieldIndexingOptions
+	value   []byte
+	length  int
+	freqs   bleveindex.TokenFrequencies
+}
+
+var _ document.Field = (*field)(nil)
+
+func (f *field) Name() string                                          { return f.name }
+func (f *field) ArrayPositions() []uint64                              { return nil }
+func (f *field) Options() bleveindex.FieldIndexingOptions              { return f.options }
+func (f *field) Analyze()                                              {}
+func (f *field) Value() []byte                                         { return f.value }
+func (f *field) NumPlainTextBytes() uint64                             { return uint64(len(f.value)) }
+func (f *field) Size() int                                             { return len(f.value) + f.freqs.Size() + 64 }
+func (f *field) EncodedFieldType() byte                                { return 't' }
+func (f *field) AnalyzedLength() int                                   { return f.length }
+func (f *field) AnalyzedTokenFrequencies() bleveindex.TokenFrequencies { return f.freqs }
+
+// keywordField indexes value as one term (with a doc value), or nothing
+// when value is empty.
+func keywordField(name, value string) *field {
+	f := &field{name: name, options: bleveindex.IndexField | bleveindex.DocValues, freqs: bleveindex.TokenFrequencies{}}
+	if value == "" {
+		return f
+	}
+	tf := &bleveindex.TokenFreq{Term: []byte(value)}
+	tf.SetFrequency(1)
+	f.freqs[value] = tf
+	f.length = 1
+	return f
+}
+
+// storedField stores value; nothing is indexed.
+func storedField(name string, value []byte) *field {
+	return &field{name: name, options: bleveindex.StoreField, value: value, freqs: bleveindex.TokenFrequencies{}}
+}
+
+// dayTerm is the term of the day an article was published, as it states
+// it (an instant's own date, in its own time zone): "20230916". Filters
+// and the newest-first order read these terms, which sort as dates do.
+func dayTerm(d corpus.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.Time.Format("20060102")
+}
+
+// monthTerm is "2023-09", what the facets by month count.
+func monthTerm(d corpus.Date) string {
+	if d.IsZero() || d.Precision == corpus.Year {
+		return ""
+	}
+	return d.Time.Format("2006-01")
+}
+
+// dayOf returns the day term of an instant given as a filter bound.
+func dayOf(t time.Time) string { return t.UTC().Format("20060102") }
+
+// bleveDocument builds the document of an article whose fields are
+// analyzed; stored is the article packed for storage.
+func bleveDocument(a *corpus.Article, d *docFields, st stamp, stored []byte) *document.Document {
+	doc := document.NewDocument(a.ID)
+	add := func(f *field) { doc.AddField(f) }
+	add(&field{name: fieldBodyFolded, options: bleveindex.IndexField | bleveindex.IncludeTermVectors,
+		length: int(d.tokens.all), freqs: d.folded})
+	add(&field{name: fieldBodyExact, options: bleveindex.IndexField,
+		length: int(d.tokens.marked), freqs: d.exact})
+	add(keywordField(fieldSource, analyzer.Normalize(a.Source)))
+	add(keywordField(fieldCategory, analyzer.Normalize(a.Category)))
+	add(keywordField(fieldDay, dayTerm(a.Published)))
+	add(keywordField(fieldMonth, monthTerm(a.Published)))
+	add(keywordField(fieldOrigin, a.Origin))
+	add(keywordField(fieldStamp, st.String()))
+	add(storedField(fieldArticle, stored))
+	add(storedField(fieldLayout, d.layout.encode()))
+	return doc
+}

@@ -1,0 +1,148 @@
+package index
+
+import (
+	"encoding/binary"
+	"errors"
+	"sort"
+	"strings"
+
+	"github.com/vnsearch/vnsearch/corpus"
+)
+
+// Paragraph numbers of the units that are not paragraphs. A Hit's
+// Paragraph is one of these or an index into the article's Paragraphs.
+const (
+	ParagraphTitle   = -2
+	ParagraphSummary = -1
+)
+
+// unit is one stretch of an article's text indexed on its own positions:
+// the title, the summary, or a passage of a paragraph. Paragraphs longer
+// than corpus.MaxPassage characters are cut into passages of whole
+// sentences for ranking and snippets; the cut is invisible outside the
+// index: results name the paragraph, and snippets stay within it.
+type unit struct {
+	para       int // ParagraphTitle, ParagraphSummary or a paragraph's index
+	start, end int // bytes of the paragraph (or title, summary) the unit spans
+	pos        int // position of the unit's first token in the body field
+	tokens     int // tokens the unit holds
+}
+
+// layout is what the index stores of an article besides the article: its
+// units, and its publication time for ordering within a day.
+type layout struct {
+	units     []unit
+	published int64 // Unix seconds; 0 when unknown
+}
+
+// splitUnits lays out an article's units: the title, the summary, then
+// each paragraph's passages. Their positions are filled by the analysis.
+func splitUnits(a *corpus.Article) []unit {
+	units := make([]unit, 0, 2+len(a.Paragraphs))
+	units = append(units,
+		unit{para: ParagraphTitle, end: len(a.Title)},
+		unit{para: ParagraphSummary, end: len(a.Summary)})
+	for p, text := range a.Paragraphs {
+		if len(text) <= corpus.MaxPassage {
+			units = append(units, unit{para: p, end: len(text)})
+			continue
+		}
+		passages := corpus.SplitPassages(text)
+		if len(passages) <= 1 {
+			units = append(units, unit{para: p, end: len(text)})
+			continue
+		}
+		// Passages are substrings of text, in order.
+		off := 0
+		for _, ps := range passages {
+			at := off + strings.Index(text[off:], ps)
+			units = append(units, unit{para: p, start: at, end: at + len(ps)})
+			off = at + len(ps)
+		}
+	}
+	return units
+}
+
+// unitText returns the text a unit spans.
+func unitText(a *corpus.Article, u *unit) string {
+	var s string
+	switch u.para {
+	case ParagraphTitle:
+		s = a.Title
+	case ParagraphSummary:
+		s = a.Summary
+	default:
+		if u.para < 0 || u.para >= len(a.Paragraphs) {
+			return ""
+		}
+		s = a.Paragraphs[u.para]
+	}
+	if u.start < 0 || u.end > len(s) || u.start > u.end {
+		return ""
+	}
+	return s[u.start:u.end]
+}
+
+// unitAt returns the index of the unit holding position pos, or -1.
+func (l *layout) unitAt(pos int) int {
+	i := sort.Search(len(l.units), func(i int) bool { return l.units[i].pos+l.units[i].tokens > pos })
+	if i == len(l.units) || pos < l.units[i].pos {
+		return -1
+	}
+	return i
+}
+
+func (l *layout) encode() []byte {
+	b := binary.AppendUvarint(nil, uint64(len(l.units)))
+	b = binary.AppendVarint(b, l.published)
+	for _, u := range l.units {
+		b = binary.AppendVarint(b, int64(u.para))
+		b = binary.AppendUvarint(b, uint64(u.start))
+		b = binary.AppendUvarint(b, uint64(u.end-u.start))
+		b = binary.AppendUvarint(b, uint64(u.tokens))
+	}
+	return b
+}
+
+var errLayout = errors.New("damaged layout")
+
+func decodeLayout(b []byte) (layout, error) {
+	var l layout
+	next := func() (uint64, bool) {
+		v, n := binary.Uvarint(b)
+		if n <= 0 {
+			return 0, false
+		}
+		b = b[n:]
+		return v, true
+	}
+	nextSigned := func() (int64, bool) {
+		v, n := binary.Varint(b)
+		if n <= 0 {
+			return 0, false
+		}
+		b = b[n:]
+		return v, true
+	}
+	count, ok := next()
+	if !ok || count > uint64(len(b)) {
+		return l, errLayout
+	}
+	if l.published, ok = nextSigned(); !ok {
+		return l, errLayout
+	}
+	l.units = make([]unit, count)
+	pos := 1
+	for i := range l.units {
+		para, ok1 := nextSigned()
+		start, ok2 := next()
+		size, ok3 := next()
+		tokens, ok4 := next()
+		if !ok1 || !ok2 || !ok3 || !ok4 {
+			return l, errLayout
+		}
+		l.units[i] = unit{para: int(para), start: int(start), end: int(start + size), pos: pos, tokens: int(tokens)}
+		pos += int(tokens) + 1
+	}
+	return l, nil
+}

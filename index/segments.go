@@ -1,0 +1,185 @@
+package index
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+)
+
+// vnsearch reads its body fields itself, segment by segment, rather than
+// through Bleve's searchers: a search needs the top documents by BM25, not
+// every match scored (see topk.go), bitmaps of the documents holding a
+// term to count and filter, and the positions of a few candidates. Scorch
+// segments are immutable, so what is learned of one (block maxima, see
+// blockmax.go) holds until a merge replaces it.
+
+// segView is one segment of a snapshot.
+type segView struct {
+	seg     segment.Segment
+	deleted *roaring.Bitmap // documents deleted since the segment was written; may be nil
+	id      uint64          // the segment's identity, for caches
+	offset  uint64          // the snapshot's number of its first document
+	dicts   map[string]segment.TermDictionary
+}
+
+func (sv *segView) dict(field string) (segment.TermDictionary, error) {
+	if d, ok := sv.dicts[field]; ok {
+		return d, nil
+	}
+	d, err := sv.seg.Dictionary(field)
+	if err != nil {
+		return nil, fmt.Errorf("dictionary of %s: %w", field, err)
+	}
+	if sv.dicts == nil {
+		sv.dicts = map[string]segment.TermDictionary{}
+	}
+	sv.dicts[field] = d
+	return d, nil
+}
+
+// postings returns the postings of term in field, live documents only;
+// nil when the segment has none.
+func (sv *segView) postings(field, term string) (segment.PostingsList, error) {
+	d, err := sv.dict(field)
+	if err != nil {
+		return nil, err
+	}
+	pl, err := d.PostingsList([]byte(term), sv.deleted, nil)
+	if err != nil {
+		return nil, fmt.Errorf("postings of %s:%s: %w", field, term, err)
+	}
+	if pl == nil || pl.Count() == 0 {
+		return nil, nil
+	}
+	return pl, nil
+}
+
+// bitmap returns the live documents holding term in field, or nil when
+// none does. The bitmap may be the segment's own: callers must not change
+// it.
+func (sv *segView) bitmap(field, term string) (*roaring.Bitmap, error) {
+	pl, err := sv.postings(field, term)
+	if err != nil || pl == nil {
+		return nil, err
+	}
+	return postingsBitmap(pl), nil
+}
+
+// postingsBitmap returns the documents of a postings list, read-only.
+func postingsBitmap(pl segment.PostingsList) *roaring.Bitmap {
+	it := pl.Iterator(false, false, false, nil)
+	if opt, ok := it.(segment.OptimizablePostingsIterator); ok {
+		if bm := opt.ActualBitmap(); bm != nil {
+			return bm
+		}
+		if doc, ok := opt.DocNum1Hit(); ok {
+			return roaring.BitmapOf(uint32(doc))
+		}
+	}
+	bm := roaring.New()
+	for p, err := it.Next(); err == nil && p != nil; p, err = it.Next() {
+		bm.Add(uint32(p.Number()))
+	}
+	return bm
+}
+
+// live returns the segment's live documents.
+func (sv *segView) live() *roaring.Bitmap {
+	bm := roaring.New()
+	bm.AddRange(0, sv.seg.Count())
+	if sv.deleted != nil {
+		bm.AndNot(sv.deleted)
+	}
+	return bm
+}
+
+// termRange calls fn for each term of field in [from, to) — the whole
+// field when both are empty — in order, with its live documents
+// (read-only).
+func (sv *segView) termRange(field, from, to string, fn func(term string, docs *roaring.Bitmap) error) error {
+	d, err := sv.dict(field)
+	if err != nil {
+		return err
+	}
+	var start, end []byte
+	if from != "" {
+		start = []byte(from)
+	}
+	if to != "" {
+		end = []byte(to)
+	}
+	it := d.AutomatonIterator(nil, start, end)
+	for {
+		entry, err := it.Next()
+		if err != nil {
+			return fmt.Errorf("terms of %s: %w", field, err)
+		}
+		if entry == nil {
+			return nil
+		}
+		pl, err := d.PostingsList([]byte(entry.Term), sv.deleted, nil)
+		if err != nil {
+			return fmt.Errorf("postings of %s:%s: %w", field, entry.Term, err)
+		}
+		if pl == nil || pl.Count() == 0 {
+			continue
+		}
+		if err := fn(entry.Term, postingsBitmap(pl)); err != nil {
+			return err
+		}
+	}
+}
+
+// stored returns the value of a stored field of a document.
+func (sv *segView) stored(doc uint64, name string) ([]byte, error) {
+	var value []byte
+	err := sv.seg.VisitStoredFields(doc, func(field string, _ byte, v []byte, _ []uint64) bool {
+		if field == name {
+			value = append([]byte(nil), v...)
+			return false
+		}
+		return true
+	})
+	if err != nil {
+		return nil, fmt.Errorf("stored fields of document %d: %w", doc, err)
+	}
+	return value, nil
+}
+
+// externalID returns a document's ID.
+func (sv *segView) externalID(doc uint64) (string, error) {
+	id, err := sv.seg.DocID(doc)
+	if err != nil {
+		return "", fmt.Errorf("ID of document %d: %w", doc, err)
+	}
+	return string(id), nil
+}
+
+// segmentsOf returns the segments of a scorch snapshot, with the number
+// the snapshot gives the first document of each, as Bleve numbers them.
+func segmentsOf(is *scorch.IndexSnapshot) []*segView {
+	var out []*segView
+	var offset uint64
+	for _, ss := range is.Segments() {
+		out = append(out, &segView{seg: ss.Segment(), deleted: ss.Deleted(), id: ss.Id(), offset: offset})
+		offset += ss.Segment().Count()
+	}
+	return out
+}
+
+// normLength recovers a field's length from a posting. Zap v17 keeps the
+// length itself and offers it as NormUint64; older formats keep
+// 1/sqrt(length).
+func normLength(p segment.Posting) uint64 {
+	if n, ok := p.(interface{ NormUint64() uint64 }); ok {
+		return n.NormUint64()
+	}
+	norm := p.Norm()
+	if norm <= 0 {
+		return 1
+	}
+	return uint64(math.Round(1 / (norm * norm)))
+}
