@@ -229,8 +229,9 @@ type GenStats struct {
 	Elapsed   time.Duration `json:"elapsed_ns"`
 }
 
-// MBPerSecond is the rate at which the output was written.
-func (s GenStats) MBPerSecond() float64 { return float64(s.Bytes) / 1e6 / s.Elapsed.Seconds() }
+// MBPerSecond is the rate at which article text was generated, in
+// megabytes (10⁶) a second.
+func (s GenStats) MBPerSecond() float64 { return float64(s.TextBytes) / 1e6 / s.Elapsed.Seconds() }
 
 // chunkSize is how many articles a worker encodes at a time; with gzip,
 // each chunk is one gzip member, so that the output depends on the chunk

@@ -401,3 +401,35 @@ func BenchmarkIncremental(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkReadCorpus reads a generated corpus of 35,000 articles as
+// `vnsearch index` does (corpus.Articles), as plain JSON Lines and
+// gzipped: which one the builds should be given. Metrics: MB/s of
+// article text, articles/s.
+func BenchmarkReadCorpus(b *testing.B) {
+	corpusFixture(b, "35k") // skips without baomoi
+	for _, gz := range []bool{false, true} {
+		name := "format=jsonl"
+		if gz {
+			name += ".gz"
+		}
+		b.Run(name, func(b *testing.B) {
+			dir := filepath.Join(fixtureDir(b), "read")
+			g, err := NewGenerator(fixtures.pool, 1).GenerateFile(context.Background(), dir, 35_000, gz)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { os.Remove(g.Path) })
+			b.ResetTimer()
+			for b.Loop() {
+				info, err := ReadCorpusInfo(context.Background(), g.Path)
+				if err != nil || info.Articles != 35_000 {
+					b.Fatalf("%+v %v", info, err)
+				}
+			}
+			b.ReportMetric(float64(g.TextBytes)/1e6*float64(b.N)/b.Elapsed().Seconds(), "MB/s")
+			b.ReportMetric(35_000*float64(b.N)/b.Elapsed().Seconds(), "articles/s")
+			b.ReportMetric(float64(g.Bytes)/1e6, "file-MB")
+		})
+	}
+}

@@ -115,7 +115,7 @@ func (r *Report) Print(w io.Writer) error {
 // PrintGenerated writes a table of generated corpora.
 func PrintGenerated(w io.Writer, gs []GenStats) {
 	fmt.Fprintln(w, "generated corpora")
-	t := table{head: []string{"file", "articles", "size", "text", "time", "MB/s"}}
+	t := table{head: []string{"file", "articles", "size", "text", "time", "text MB/s"}}
 	for _, g := range gs {
 		t.add(baseName(g.Path), thousands(int64(g.Articles)), megabytes(g.Bytes), megabytes(g.TextBytes),
 			seconds(g.Elapsed), fmt.Sprintf("%.0f", g.MBPerSecond()))
