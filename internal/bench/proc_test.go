@@ -53,6 +53,9 @@ func touch(b []byte) {
 // TestChildPeakRSS: the peak RSS reported is the child's own — at least
 // what it touched, and not the parent's, which holds far more.
 func TestChildPeakRSS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
 	if runtime.GOOS != "linux" {
 		t.Skip("peak RSS is read from /proc")
 	}
@@ -87,6 +90,9 @@ func TestChildPeakRSS(t *testing.T) {
 }
 
 func TestChildFailureSaysWhy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
 	child, err := StartChild(context.Background(), os.Args[0], []string{"-test.run=^$", "-no-such-flag"}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
