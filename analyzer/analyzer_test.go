@@ -337,3 +337,22 @@ func TestSpansAreSyllablesOffsets(t *testing.T) {
 		}
 	}
 }
+
+func TestEachTokenIsSyllables(t *testing.T) {
+	text := "Ma TÚY hoà Covid-19, TP.HCM ngày 12/3/2024; Du\u031bo\u031b\u0300ng café"
+	want := Syllables(text)
+	var got []Syllable
+	EachToken(text, func(v TokenView) {
+		got = append(got, Syllable{Exact: string(v.Exact), Folded: string(v.Folded), Start: v.Start, End: v.End, Position: v.Position})
+	})
+	if len(got) != len(want) {
+		t.Fatalf("%d tokens, Syllables gives %d", len(got), len(want))
+	}
+	for i := range want {
+		w := want[i]
+		w.Whole, w.Joined = false, false
+		if got[i] != w {
+			t.Errorf("token %d: %+v, want %+v", i, got[i], w)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package index
 
 import (
 	"time"
+	"unsafe"
 
 	"github.com/blevesearch/bleve/v2/document"
 	bleveindex "github.com/blevesearch/bleve_index_api"
@@ -40,48 +41,66 @@ type docFields struct {
 	layout layout
 }
 
-// analyzeArticle analyzes the article's units in one pass each.
+// analyzeArticle analyzes the article's units in one pass each. Terms
+// and their frequencies are allocated in a few slabs per article rather
+// than one by one: a batch of a thousand articles holds some hundred
+// thousand of them until Bleve has built its segment.
 func analyzeArticle(a *corpus.Article) docFields {
 	units := splitUnits(a)
 	d := docFields{
 		folded: make(bleveindex.TokenFrequencies, 256),
-		exact:  make(bleveindex.TokenFrequencies, 128),
+		exact:  make(bleveindex.TokenFrequencies, 192),
 	}
-	ids := map[string]uint32{}
-	pos := 1
+	var (
+		ids   = make(map[string]uint32, 256)
+		freqs []bleveindex.TokenFreq // slab of the TokenFreqs both maps point into
+		terms []byte                 // slab of their terms
+		pos   = 1
+	)
+	// intern returns a term's TokenFreq in m, making it when new. The
+	// map's key and the Term share the slab's bytes.
+	intern := func(m bleveindex.TokenFrequencies, term []byte) *bleveindex.TokenFreq {
+		if tf, ok := m[string(term)]; ok {
+			return tf
+		}
+		if len(freqs) == cap(freqs) {
+			freqs = make([]bleveindex.TokenFreq, 0, 256)
+		}
+		if cap(terms)-len(terms) < len(term) {
+			terms = make([]byte, 0, max(4096, len(term)))
+		}
+		start := len(terms)
+		terms = append(terms, term...)
+		b := terms[start:len(terms):len(terms)]
+		freqs = append(freqs, bleveindex.TokenFreq{Term: b})
+		tf := &freqs[len(freqs)-1]
+		m[unsafe.String(unsafe.SliceData(b), len(b))] = tf
+		return tf
+	}
 	for i := range units {
 		u := &units[i]
-		text := unitText(a, u)
-		syllables := analyzer.Syllables(text)
 		u.pos = pos
-		u.tokens = len(syllables)
-		for _, s := range syllables {
-			tf := d.folded[s.Folded]
-			if tf == nil {
-				tf = &bleveindex.TokenFreq{Term: []byte(s.Folded)}
-				d.folded[s.Folded] = tf
-			}
+		analyzer.EachToken(unitText(a, u), func(t analyzer.TokenView) {
+			u.tokens++
+			tf := intern(d.folded, t.Folded)
 			tf.SetFrequency(tf.Frequency() + 1)
-			id, ok := ids[s.Folded]
+			id, ok := ids[string(t.Folded)]
 			if !ok {
 				id = uint32(len(d.layout.terms))
-				ids[s.Folded] = id
-				d.layout.terms = append(d.layout.terms, s.Folded)
+				term := unsafe.String(unsafe.SliceData(tf.Term), len(tf.Term))
+				ids[term] = id
+				d.layout.terms = append(d.layout.terms, term)
 			}
 			d.layout.tokens = append(d.layout.tokens, id)
 			d.tokens.all++
-			if isMarked(s.Exact) {
+			if isMarked(t.Exact) {
 				d.tokens.marked++
-				xf := d.exact[s.Exact]
-				if xf == nil {
-					xf = &bleveindex.TokenFreq{Term: []byte(s.Exact)}
-					d.exact[s.Exact] = xf
-				}
+				xf := intern(d.exact, t.Exact)
 				xf.SetFrequency(xf.Frequency() + 1)
 			}
-		}
+		})
 		// One empty position between units.
-		pos += len(syllables) + 1
+		pos += u.tokens + 1
 	}
 	d.layout.units = units
 	if !a.Published.IsZero() {

@@ -877,3 +877,44 @@ func TestPhrasesOfEveryLength(t *testing.T) {
 		}
 	}
 }
+
+// TestCompactKeepsSegmentsBounded checks that Compact merges segments up to
+// MaxSegmentDocs and no further, so that merging never maps more than
+// that much of a large index at once.
+func TestCompactKeepsSegmentsBounded(t *testing.T) {
+	ix, err := CreateWith(filepath.Join(t.TempDir(), "idx"), Options{MaxSegmentDocs: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	for batch := range 20 {
+		var as []corpus.Article
+		for i := range 30 {
+			as = append(as, crashArticle(batch, i))
+		}
+		addArticles(t, ix, as...)
+	}
+	if err := ix.Compact(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := ix.snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.close()
+	var sizes []uint64
+	for _, sv := range snap.segs {
+		sizes = append(sizes, sv.seg.Count())
+	}
+	if len(sizes) >= 20 || len(sizes) < 6 {
+		t.Errorf("segments after Compact: %v; want the 600 documents in about 6 to 10", sizes)
+	}
+	for _, n := range sizes {
+		if n > 2*100 {
+			t.Errorf("a segment of %d documents, over twice MaxSegmentDocs: %v", n, sizes)
+		}
+	}
+	if res, err := ix.Search(context.Background(), Request{Query: `"kiểm tra độ bền"`}); err != nil || res.Total != 600 {
+		t.Errorf("after Compact: %v hits, %v; want 600", res.Total, err)
+	}
+}

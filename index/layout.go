@@ -96,7 +96,6 @@ func (l *layout) termID(term string) int {
 	return -1
 }
 
-
 // splitUnits lays out an article's units: the title, the summary, then
 // each paragraph's passages. Their positions are filled by the analysis.
 func splitUnits(a *corpus.Article) []unit {

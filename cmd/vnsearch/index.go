@@ -70,7 +70,7 @@ is indexed, and the exit code is 1 if there was any problem.`,
 		},
 	}
 	cmd.Flags().BoolVar(&prune, "prune", false, "remove articles whose SOURCE no longer holds them")
-	cmd.Flags().IntVar(&batchSize, "batch-size", 1000, "articles per batch written to disk")
+	cmd.Flags().IntVar(&batchSize, "batch-size", 500, "articles per batch written to disk")
 	return cmd
 }
 
