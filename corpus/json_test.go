@@ -472,3 +472,31 @@ func TestContextCanceled(t *testing.T) {
 		t.Errorf("Seeds: got %+v, want only context.Canceled", items)
 	}
 }
+
+// A damaged gzip stream is named once, as gzip, in the problem.
+func TestReadJSONGzipMessages(t *testing.T) {
+	gz := gzipString(t, strings.Repeat(`{"id":"a","body":"Một câu."}`+"\n", 2000))
+	badHeader := "\x1f\x8b" + strings.Repeat("x", 20)
+	badChecksum := gz[:len(gz)-8] + "\x00\x00\x00\x00" + gz[len(gz)-4:]
+	for _, tc := range []struct {
+		name, input string
+		want        string // the problem's message after "input" and any line
+	}{
+		{"header", badHeader, ": gzip: invalid header"},
+		{"truncated header", "\x1f\x8b\x08", ": gzip: unexpected EOF"},
+		{"truncated", gz[:len(gz)/2], ": gzip: unexpected EOF"},
+		{"checksum", badChecksum, ": gzip: invalid checksum"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			items := readAll(t, tc.input)
+			last := items[len(items)-1].err
+			if last == nil {
+				t.Fatalf("no problem for a damaged gzip stream")
+			}
+			got := last.Error()
+			if !strings.HasPrefix(got, "input") || !strings.HasSuffix(got, tc.want) || strings.Count(got, "gzip") != 1 {
+				t.Errorf("problem %q, want \"input[:line]%s\"", got, tc.want)
+			}
+		})
+	}
+}

@@ -124,7 +124,10 @@ func maybeGunzip(r io.Reader, name string) (*bufio.Reader, io.Closer, *Problem) 
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		gz, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, nil, &Problem{Path: name, Err: fmt.Errorf("gzip: %w", err)}
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF // the magic bytes promised a header
+			}
+			return nil, nil, &Problem{Path: name, Err: gzipErr(err)}
 		}
 		return bufio.NewReaderSize(gz, 256<<10), gz, nil
 	}
@@ -382,9 +385,20 @@ func (s *lineSource) fill(b *jsonBatch) (bool, *Problem) {
 	return false, nil
 }
 
+// readErr names what failed when reading an input: decompression or the
+// read itself.
 func readErr(err error) error {
 	if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("gzip: %w", err)
+		return gzipErr(err)
 	}
 	return fmt.Errorf("read: %w", err)
+}
+
+// gzipErr says "gzip: " once: the gzip package's own errors already
+// start with it ("gzip: invalid header"), a truncated stream does not.
+func gzipErr(err error) error {
+	if strings.HasPrefix(err.Error(), "gzip: ") {
+		return err
+	}
+	return fmt.Errorf("gzip: %w", err)
 }

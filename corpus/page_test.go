@@ -409,9 +409,10 @@ func TestProblemError(t *testing.T) {
 		p    Problem
 		want string
 	}{
-		{Problem{Path: "seeds/001.txt", Line: 12, Err: ErrNoText}, "corpus: seeds/001.txt line 12: no article text"},
-		{Problem{Path: "a.jsonl", Err: ErrEmpty}, "corpus: a.jsonl: empty input"},
-		{Problem{Path: "request body", Line: 3, Err: errors.New("boom")}, "corpus: request body line 3: boom"},
+		{Problem{Path: "seeds/001.txt", Line: 12, Err: ErrNoText}, "seeds/001.txt:12: no article text"},
+		{Problem{Path: "a.jsonl", Err: ErrEmpty}, "a.jsonl: empty input"},
+		{Problem{Path: "request body", Line: 3, Err: errors.New("boom")}, "request body:3: boom"},
+		{Problem{Line: 7, Err: ErrMalformed}, "<input>:7: malformed JSON"},
 	}
 	for _, tc := range tests {
 		if got := tc.p.Error(); got != tc.want {

@@ -228,7 +228,7 @@ func TestArticlesPaths(t *testing.T) {
 	if len(r.problems) != 2 || !errors.Is(r.problems[0], fs.ErrNotExist) || !errors.Is(r.problems[1], ErrUnsupported) {
 		t.Errorf("problems = %v", r.problems)
 	}
-	if got := r.problems[0].Error(); !strings.HasPrefix(got, "corpus: "+missing+": ") {
+	if got := r.problems[0].Error(); !strings.HasPrefix(got, missing+": ") {
 		t.Errorf("problem message %q", got)
 	}
 }
