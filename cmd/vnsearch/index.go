@@ -95,27 +95,20 @@ func (a *app) indexSources(ctx context.Context, ix *index.Index, roots []string,
 		problems   atomic.Int64
 		unreadable = map[string]bool{} // roots that could not be read at all
 		keep       = map[string]bool{} // IDs read in this run, for --prune
-		readErr    error               // what ended the reading early
 	)
 	isRoot := map[string]bool{}
 	for _, r := range roots {
 		isRoot[r] = true
 	}
+	read, readErr := corpus.Skip(corpus.Articles(ctx, roots...), func(p *corpus.Problem) {
+		problems.Add(1)
+		if isRoot[p.Path] && p.Line == 0 {
+			unreadable[p.Path] = true
+		}
+		meter.Println(p.Error())
+	})
 	articles := func(yield func(corpus.Article) bool) {
-		for art, err := range corpus.Articles(ctx, roots...) {
-			if err != nil {
-				var p *corpus.Problem
-				if !errors.As(err, &p) {
-					readErr = err
-					return
-				}
-				problems.Add(1)
-				if isRoot[p.Path] && p.Line == 0 {
-					unreadable[p.Path] = true
-				}
-				meter.Println(problemLine(p))
-				continue
-			}
+		for art := range read {
 			keep[art.ID] = true
 			if !yield(art) {
 				return
@@ -131,7 +124,7 @@ func (a *app) indexSources(ctx context.Context, ix *index.Index, roots []string,
 	stopCounting()
 	meter.Stop()
 	if err == nil {
-		err = readErr
+		err = readErr() // what ended the reading early
 	}
 
 	out := &errWriter{w: a.stdout}
@@ -178,14 +171,6 @@ func (a *app) indexSources(ctx context.Context, ix *index.Index, roots []string,
 // compactAfter is how many articles added or changed make a run a bulk
 // load, worth compacting the index after.
 const compactAfter = 1000
-
-// problemLine formats a problem as compilers do: "path:line: message".
-func problemLine(p *corpus.Problem) string {
-	if p.Line > 0 {
-		return fmt.Sprintf("%s:%d: %v", p.Path, p.Line, p.Err)
-	}
-	return fmt.Sprintf("%s: %v", p.Path, p.Err)
-}
 
 // countArticles estimates the number of articles under roots, for the
 // progress meter's ETA: one per page, one per non-blank line of JSON
