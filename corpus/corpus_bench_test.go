@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -86,5 +87,20 @@ func BenchmarkSplitPassages(b *testing.B) {
 	b.SetBytes(int64(len(text)))
 	for b.Loop() {
 		SplitPassages(text)
+	}
+}
+
+// BenchmarkSplitPassagesUnpunctuated cuts one endless sentence of 1, 4
+// and 16 MiB: the time per byte stays flat when splitting is linear.
+func BenchmarkSplitPassagesUnpunctuated(b *testing.B) {
+	for _, mib := range []int{1, 4, 16} {
+		text := unpunctuated(mib << 20)
+		b.Run(fmt.Sprintf("%dMiB", mib), func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			for b.Loop() {
+				SplitPassages(text)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(float64(len(text))/1e6), "ns/MB")
+		})
 	}
 }
