@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -97,8 +98,10 @@ func TestReadJSONFields(t *testing.T) {
 	a := one(t, `{"id":" x1 ","url":"https://vov.vn/a","source":"VOV.VN","title":" Tiêu đề ","summary":"Tóm tắt.",`+
 		`"byline":"Minh Anh","category":"Xã hội","paragraphs":["Đoạn một.","  ","Đoạn hai."],`+
 		`"extra":{"nested":[1,2.5e3,true,null,{"k":"v"}]},"tags":["a","b"],"score":-0.5}`)
-	want := Article{ID: "x1", URL: "https://vov.vn/a", Source: "VOV.VN", Title: "Tiêu đề", Summary: "Tóm tắt.",
-		Byline: "Minh Anh", Category: "Xã hội", Paragraphs: []string{"Đoạn một.", "Đoạn hai."}, Origin: "input"}
+	// Title and paragraphs as given, blank paragraph included; metadata
+	// trimmed.
+	want := Article{ID: "x1", URL: "https://vov.vn/a", Source: "VOV.VN", Title: " Tiêu đề ", Summary: "Tóm tắt.",
+		Byline: "Minh Anh", Category: "Xã hội", Paragraphs: []string{"Đoạn một.", "  ", "Đoạn hai."}, Origin: "input"}
 	want.Hash = want.ContentHash()
 	if !equalArticles(a, want) {
 		t.Errorf("got  %+v\nwant %+v", a, want)
@@ -123,7 +126,11 @@ func TestReadJSONBodyAndParagraphs(t *testing.T) {
 		{"body crlf", `{"id":"a","body":"Một.\r\n\r\nHai."}`, []string{"Một.", "Hai."}},
 		{"paragraphs win over body", `{"id":"a","body":"Thân.","paragraphs":["Đoạn."]}`, []string{"Đoạn."}},
 		{"empty paragraphs fall back to body", `{"id":"a","paragraphs":[],"body":"Thân."}`, []string{"Thân."}},
-		{"null paragraph tolerated", `{"id":"a","paragraphs":["Một.",null]}`, []string{"Một."}},
+		{"null paragraph is empty", `{"id":"a","paragraphs":["Một.",null,"Ba."]}`, []string{"Một.", "", "Ba."}},
+		{"blank paragraphs fall back to body", `{"id":"a","paragraphs":[" ",""],"body":"Thân."}`, []string{"Thân."}},
+		{"paragraphs as given", `{"id":"a","paragraphs":["  Thụt đầu dòng. ","","\tCuối.\n"]}`, []string{"  Thụt đầu dòng. ", "", "\tCuối.\n"}},
+		{"body paragraphs as written", `{"id":"a","body":"\n\n  Một.  \n\nHai.\r\n\r\n\n"}`, []string{"  Một.  ", "Hai."}},
+		{"body without breaks trimmed", `{"id":"a","body":"\n  Một. Hai.\n"}`, []string{"Một. Hai."}},
 		{"escapes", `{"id":"a","body":"Ông nói \"chào\" \u0111\u1ea5y\tà \ud83d\ude00 a\/b\\c"}`, []string{"Ông nói \"chào\" đấy\tà 😀 a/b\\c"}},
 	}
 	for _, tc := range tests {
@@ -496,6 +503,45 @@ func TestReadJSONGzipMessages(t *testing.T) {
 			got := last.Error()
 			if !strings.HasPrefix(got, "input") || !strings.HasSuffix(got, tc.want) || strings.Count(got, "gzip") != 1 {
 				t.Errorf("problem %q, want \"input[:line]%s\"", got, tc.want)
+			}
+		})
+	}
+}
+
+// What a user indexes comes back byte for byte: long paragraphs are not
+// cut, NFD text is not composed, nothing is trimmed.
+func TestReadJSONFidelity(t *testing.T) {
+	long := func(seed int) string {
+		var b strings.Builder
+		for i := 0; utf8.RuneCountInString(b.String()) < 1500; i++ {
+			fmt.Fprintf(&b, "Câu thứ %d của đoạn %d nói về hợp tác phòng, chống tội phạm. ", i, seed)
+		}
+		return string([]rune(b.String())[:1500])
+	}
+	nfd := "Vie\u0323\u0302t Nam ho\u0323\u0302i nghi\u0323 " // decomposed: not NFC
+	tests := []struct {
+		name           string
+		title, summary string
+		paragraphs     []string
+	}{
+		{"three paragraphs of 1,500 characters", "Tiêu đề", "Tóm tắt.", []string{long(1), long(2), long(3)}},
+		{"NFD", " " + nfd, nfd + "\n", []string{nfd, "  " + nfd + "  ", strings.Repeat(nfd, 100)}},
+		{"blank and empty paragraphs", "T", "", []string{"Một.", "", " \t ", "Hai."}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec, err := json.Marshal(map[string]any{"id": "a", "title": tc.title, "summary": tc.summary, "paragraphs": tc.paragraphs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, input := range []string{string(rec), "[" + string(rec) + "]"} {
+				a := one(t, input)
+				if a.Title != tc.title || a.Summary != tc.summary {
+					t.Errorf("title %q summary %q, want %q %q", a.Title, a.Summary, tc.title, tc.summary)
+				}
+				if !slices.Equal(a.Paragraphs, tc.paragraphs) {
+					t.Errorf("%d paragraphs came back, %d given, or their text changed", len(a.Paragraphs), len(tc.paragraphs))
+				}
 			}
 		})
 	}

@@ -240,10 +240,12 @@ func (d *decoder) paragraphs(r *record) error {
 			}
 			r.paragraphs = append(r.paragraphs, s)
 		case 'n':
-			// A null paragraph carries no text; tolerate it.
+			// A null paragraph is an empty one: it keeps its place, so
+			// paragraph numbers stay those of the input.
 			if err := d.literal("null"); err != nil {
 				return err
 			}
+			r.paragraphs = append(r.paragraphs, "")
 		default:
 			if err := d.checkValue(); err != nil {
 				return err

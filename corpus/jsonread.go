@@ -10,6 +10,7 @@ import (
 	"io"
 	"iter"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -23,8 +24,12 @@ import (
 // Records may hold id, url, source, title, summary, byline, published,
 // category and either paragraphs (an array of strings) or body (a string
 // whose paragraphs are separated by blank lines; paragraphs win when both
-// are present). Other fields are ignored. Paragraphs longer than
-// MaxPassage characters are cut into passages (see SplitPassages).
+// are present and any paragraph holds text). Other fields are ignored.
+// Title, summary and paragraphs come back byte for byte as given: no
+// trimming, no normalization, every paragraph in place, however long, empty
+// or blank (a null paragraph is an empty one). A body's paragraphs are its
+// runs of lines between blank lines, as written; a body without a blank
+// line is cut into passages of whole sentences (see SplitPassages).
 //
 // A malformed record, invalid UTF-8 (raw, or a lone surrogate escape), a bad
 // field (wrong type, unparsable date), a record without text (no
@@ -292,16 +297,19 @@ func invalidUTF8At(b []byte) int {
 	return len(b)
 }
 
-// article cleans a decoded record. Short metadata is copied so that holding
-// on to an ID or a title does not pin the whole input line in memory;
-// paragraphs stay substrings of it (they are most of it anyway).
+// article turns a decoded record into an article. Title, summary and
+// paragraphs are kept byte for byte as given; the short metadata (ID, URL,
+// outlet, byline, category) loses surrounding whitespace. Metadata and
+// summary are copied so that holding on to them does not pin the whole
+// input line in memory; paragraphs stay substrings of it (they are most of
+// it anyway).
 func (r *record) article(origin string) (Article, error) {
 	a := Article{
 		ID:       strings.Clone(strings.TrimSpace(r.id)),
 		URL:      strings.Clone(strings.TrimSpace(r.url)),
 		Source:   strings.Clone(strings.TrimSpace(r.source)),
-		Title:    strings.Clone(strings.TrimSpace(r.title)),
-		Summary:  strings.Clone(strings.TrimSpace(r.summary)),
+		Title:    strings.Clone(r.title),
+		Summary:  strings.Clone(r.summary),
 		Byline:   strings.Clone(strings.TrimSpace(r.byline)),
 		Category: strings.Clone(strings.TrimSpace(r.category)),
 	}
@@ -312,28 +320,69 @@ func (r *record) article(origin string) (Article, error) {
 		}
 		a.Published = d
 	}
-	for _, p := range r.paragraphs {
-		a.Paragraphs = appendPassages(a.Paragraphs, p)
+	if slices.ContainsFunc(r.paragraphs, hasText) {
+		a.Paragraphs = r.paragraphs
+	} else {
+		a.Paragraphs = appendBody(nil, r.body)
 	}
-	if len(a.Paragraphs) == 0 {
-		a.Paragraphs = appendBody(a.Paragraphs, r.body)
-	}
-	if len(a.Paragraphs) == 0 && a.Summary == "" {
+	if len(a.Paragraphs) == 0 && !hasText(a.Summary) {
 		return Article{}, ErrNoText
 	}
 	finish(&a, origin)
 	return a, nil
 }
 
-// appendBody splits body into paragraphs at blank lines, and those into
-// passages.
+// hasText reports whether s holds more than whitespace.
+func hasText(s string) bool {
+	return skipSpace(s, 0, len(s)) < len(s)
+}
+
+// appendBody appends the paragraphs of a body: the runs of lines between
+// blank lines, each as written but for the line break that ends it. A body
+// without a blank line is one paragraph that lost its breaks; it is cut
+// into passages of whole sentences (see SplitPassages).
 func appendBody(dst []string, body string) []string {
+	first := len(dst)
+	start, end := -1, 0 // the paragraph being read: its first byte, the end of its last line
 	for off := 0; off < len(body); {
-		end, next := nextBlock(body, off)
-		dst = appendPassages(dst, body[off:end])
+		lineEnd, next := len(body), len(body)
+		if nl := strings.IndexByte(body[off:], '\n'); nl >= 0 {
+			lineEnd, next = off+nl, off+nl+1
+		}
+		if blankLine(body[off:lineEnd]) {
+			if start >= 0 {
+				dst = append(dst, body[start:end])
+				start = -1
+			}
+		} else {
+			if start < 0 {
+				start = off
+			}
+			end = lineEnd
+			if end > off && body[end-1] == '\r' && next > lineEnd {
+				end-- // the \r of a \r\n line break
+			}
+		}
 		off = next
 	}
+	if start >= 0 {
+		dst = append(dst, body[start:end])
+	}
+	if len(dst)-first <= 1 {
+		return appendPassages(dst[:first], body)
+	}
 	return dst
+}
+
+// blankLine reports whether a line (without its \n) is blank: spaces,
+// tabs and a carriage return only, as for nextBlock.
+func blankLine(line string) bool {
+	for i := 0; i < len(line); i++ {
+		if c := line[i]; c != ' ' && c != '\t' && c != '\r' {
+			return false
+		}
+	}
+	return true
 }
 
 // lineSource reads JSONL: one record per line, blank lines skipped.
