@@ -285,3 +285,37 @@ func TestArticlesFS(t *testing.T) {
 		t.Errorf("missing root: %+v", items)
 	}
 }
+
+// Files yields what Articles reads, in the same order, with its format.
+func TestFiles(t *testing.T) {
+	root := tree(t)
+	if err := os.Symlink("../c", filepath.Join(root, "a", "again")); err != nil {
+		t.Skipf("symlinks not supported: %v", err)
+	}
+	type found struct {
+		rel    string
+		format Format
+	}
+	var got []found
+	for f, err := range Files(context.Background(), root) {
+		if err != nil {
+			t.Fatalf("problem %v", err)
+		}
+		rel, _ := filepath.Rel(root, f.Path)
+		got = append(got, found{filepath.ToSlash(rel), f.Format})
+		r, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+	}
+	// Lexical order; c/ is reached through the link a/again first, and
+	// taken once; the dot directory is skipped.
+	want := []found{
+		{"a/again/p.txt.gz", FormatPage}, {"a/again/z.jsonl.gz", FormatJSON}, {"a/b/two.jsonl", FormatJSON},
+		{"a/page.txt", FormatPage}, {"arr.json", FormatJSON}, {"empty.jsonl", FormatJSON},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("files %v\nwant  %v", got, want)
+	}
+}
