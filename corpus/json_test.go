@@ -151,9 +151,9 @@ func TestReadJSONLongBodySplit(t *testing.T) {
 	checkCovers(t, body, a.Paragraphs)
 }
 
-// A 10 MB line: no fixed line-length limit.
+// A 7 MiB line, near the default record limit, far beyond any buffer.
 func TestReadJSONHugeLine(t *testing.T) {
-	body := sentences(10<<20/200, 200)
+	body := sentences(7<<20/250, 200)
 	input := `{"id":"small1","body":"Trước."}` + "\n" +
 		`{"id":"huge","title":"Dài","body":"` + body + `"}` + "\n" +
 		`{"id":"small2","body":"Sau."}` + "\n"
@@ -161,8 +161,8 @@ func TestReadJSONHugeLine(t *testing.T) {
 	if len(as) != 3 || as[0].ID != "small1" || as[1].ID != "huge" || as[2].ID != "small2" {
 		t.Fatalf("got %d articles", len(as))
 	}
-	if len(body) < 10<<20 {
-		t.Fatalf("test body only %d bytes", len(body))
+	if len(body) < 6<<20 || len(body) > DefaultMaxRecordBytes-100 {
+		t.Fatalf("test body of %d bytes", len(body))
 	}
 	huge := as[1]
 	if n := len(huge.Paragraphs); n < len(body)/(MaxPassage*4) {
@@ -255,7 +255,7 @@ func TestReadJSONRecordLimit(t *testing.T) {
 			}}
 			// A reader buffer smaller than the record exercises the
 			// fragment path too.
-			e.runPipeline(tc.src(bufio.NewReaderSize(strings.NewReader(tc.input), 16)), "x")
+			e.runPipeline(tc.src(bufio.NewReaderSize(strings.NewReader(tc.input), 16)), jsonInput{name: "x", limits: Limits{}.orDefaults(), decode: decodeRecord})
 			if len(items) != 3 || items[0].a.ID != "a" || items[2].a.ID != "b" {
 				t.Fatalf("got %+v", items)
 			}
@@ -541,6 +541,58 @@ func TestReadJSONFidelity(t *testing.T) {
 				}
 				if !slices.Equal(a.Paragraphs, tc.paragraphs) {
 					t.Errorf("%d paragraphs came back, %d given, or their text changed", len(a.Paragraphs), len(tc.paragraphs))
+				}
+			}
+		})
+	}
+}
+
+// Records over the limits are problems naming their line; the records
+// around them are read. The limits are a plain value, defaults included.
+func TestReadJSONLimits(t *testing.T) {
+	paragraphs := func(n int) string {
+		ps := make([]string, n)
+		for i := range ps {
+			ps[i] = fmt.Sprintf("%q", fmt.Sprintf("Đoạn %d.", i))
+		}
+		return "[" + strings.Join(ps, ",") + "]"
+	}
+	body := func(n int) string {
+		return strings.Repeat("Đoạn.\\n\\n", n)
+	}
+	ok := `{"id":"ok","body":"Một."}`
+	tests := []struct {
+		name   string
+		limits Limits
+		record string
+		over   bool
+	}{
+		{"default record size, over", Limits{}, `{"id":"big","body":"` + strings.Repeat("x", DefaultMaxRecordBytes) + `"}`, true},
+		{"small record size, over", Limits{MaxRecordBytes: 1000}, `{"id":"big","body":"` + strings.Repeat("x", 1000) + `"}`, true},
+		{"small record size, under", Limits{MaxRecordBytes: 1000}, `{"id":"small","body":"` + strings.Repeat("x", 900) + `"}`, false},
+		{"default paragraphs, at", Limits{}, `{"id":"p","paragraphs":` + paragraphs(DefaultMaxParagraphs) + `}`, false},
+		{"default paragraphs, over", Limits{}, `{"id":"p","paragraphs":` + paragraphs(DefaultMaxParagraphs+1) + `}`, true},
+		{"few paragraphs, over", Limits{MaxParagraphs: 3}, `{"id":"p","paragraphs":["a","b",null,"d"]}`, true},
+		{"body paragraphs, at", Limits{MaxParagraphs: 3}, `{"id":"b","body":"` + body(3) + `"}`, false},
+		{"body paragraphs, over", Limits{MaxParagraphs: 3}, `{"id":"b","body":"` + body(4) + `"}`, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, input := range []string{
+				ok + "\n" + tc.record + "\n" + ok + "\n",
+				"[" + ok + ",\n" + tc.record + ",\n" + ok + "]",
+			} {
+				items := collect(ReadJSONLimits(strings.NewReader(input), "in", tc.limits))
+				if len(items) != 3 || items[0].err != nil || items[2].err != nil {
+					t.Fatalf("got %d items: %v", len(items), items)
+				}
+				var p *Problem
+				if tc.over {
+					if !errors.As(items[1].err, &p) || !errors.Is(p, ErrTooLarge) || p.Line != 2 {
+						t.Errorf("got %v, want ErrTooLarge at line 2", items[1].err)
+					}
+				} else if items[1].err != nil {
+					t.Errorf("within the limits: %v", items[1].err)
 				}
 			}
 		})

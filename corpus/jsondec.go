@@ -25,8 +25,9 @@ type record struct {
 const maxDepth = 512
 
 type decoder struct {
-	s string
-	i int
+	s             string
+	i             int
+	maxParagraphs int
 }
 
 func (d *decoder) errorf(format string, args ...any) error {
@@ -60,11 +61,13 @@ func (d *decoder) peek() byte {
 	return 0
 }
 
-// decodeRecord parses s, which must hold exactly one JSON object. s must be
-// valid UTF-8 (checked by the caller, so errors can point at the byte).
-func decodeRecord(s string) (record, error) {
+// decodeRecord parses raw, which must hold exactly one JSON object, of at
+// most maxParagraphs paragraphs. raw must be valid UTF-8 (checked by the
+// caller, so errors can point at the byte). The strings of the record
+// share the memory of one copy of raw.
+func decodeRecord(raw []byte, maxParagraphs int) (record, error) {
 	var r record
-	d := decoder{s: s}
+	d := decoder{s: string(raw), maxParagraphs: maxParagraphs}
 	d.ws()
 	if d.peek() != '{' {
 		return r, d.errorf("want a JSON object, found %s", d.found())
@@ -239,6 +242,9 @@ func (d *decoder) paragraphs(r *record) error {
 				return err
 			}
 			r.paragraphs = append(r.paragraphs, s)
+			if len(r.paragraphs) > d.maxParagraphs {
+				return tooManyParagraphs(d.maxParagraphs)
+			}
 		case 'n':
 			// A null paragraph is an empty one: it keeps its place, so
 			// paragraph numbers stay those of the input.
@@ -246,6 +252,9 @@ func (d *decoder) paragraphs(r *record) error {
 				return err
 			}
 			r.paragraphs = append(r.paragraphs, "")
+			if len(r.paragraphs) > d.maxParagraphs {
+				return tooManyParagraphs(d.maxParagraphs)
+			}
 		default:
 			if err := d.checkValue(); err != nil {
 				return err
