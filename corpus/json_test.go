@@ -180,19 +180,19 @@ func TestReadJSONProblems(t *testing.T) {
 		``,                           // 3: blank, skipped
 		`{"id":"ok2","body":"Hai."}`, // 4
 		`not json`,                   // 5
-		`{"id":"bad2","body":"x ` + "\xff" + ` y"}`,                                                     // 6: invalid UTF-8
-		`{"id":"bad3","body":"lone \ud800 surrogate"}`,                                                  // 7
-		`{"id":"bad4","title":42,"body":"x."}`,                                                          // 8: wrong type
-		`{"id":"bad5","title":"Chỉ có tiêu đề"}`,                                                        // 9: no text
-		`{"id":"bad6","body":"x."} trailing`,                                                            // 10
-		`{"id":"bad7","paragraphs":"not an array"}`,                                                     // 11
-		`{"id":"bad8","body":"control ` + "\x01" + ` char"}`,                                            // 12
-		`{"id":"bad9","body":"bad \q escape"}`,                                                          // 13
-		`{"id":"bad10","body":"x.","n":01}`,                                                             // 14: bad number
-		`[{"id":"bad11","body":"array on a JSONL line"}]`,                                               // 15
-		`{"id":"ok3","summary":"Chỉ có tóm tắt cũng được."}`,                                            // 16
-		`{"id":"bad12","body":"x.","deep":` + strings.Repeat("[", 600) + strings.Repeat("]", 600) + `}`, // 17
-		`{"id":"ok4","body":"Cuối."}`,                                                                   // 18, no final newline
+		`{"id":"bad2","body":"x ` + "\xff" + ` y"}`,                                                         // 6: invalid UTF-8
+		`{"id":"bad3","body":"lone \ud800 surrogate"}`,                                                      // 7
+		`{"id":"bad4","title":42,"body":"x."}`,                                                              // 8: wrong type
+		`{"id":"bad5","title":"Chỉ có tiêu đề"}`,                                                            // 9: no text
+		`{"id":"bad6","body":"x."} trailing`,                                                                // 10
+		`{"id":"bad7","paragraphs":"not an array"}`,                                                         // 11
+		`{"id":"bad8","body":"control ` + "\x01" + ` char"}`,                                                // 12
+		`{"id":"bad9","body":"bad \q escape"}`,                                                              // 13
+		`{"id":"bad10","body":"x.","n":01}`,                                                                 // 14: bad number
+		`[{"id":"bad11","body":"array on a JSONL line"}]`,                                                   // 15
+		`{"id":"ok3","summary":"Chỉ có tóm tắt cũng được."}`,                                                // 16
+		`{"id":"bad12","body":"x.","deep":` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `}`, // 17
+		`{"id":"ok4","body":"Cuối."}`,                                                                       // 18, no final newline
 	}
 	items := readAll(t, strings.Join(lines, "\n"))
 	type got struct {
