@@ -255,7 +255,7 @@ func TestReadJSONRecordLimit(t *testing.T) {
 			}}
 			// A reader buffer smaller than the record exercises the
 			// fragment path too.
-			e.runPipeline(tc.src(bufio.NewReaderSize(strings.NewReader(tc.input), 16)), jsonInput{name: "x", limits: Limits{}.orDefaults(), decode: decodeRecord})
+			e.runPipeline(tc.src(bufio.NewReaderSize(strings.NewReader(tc.input), 16)), jsonInput{name: "x", limits: Limits{}.orDefaults()})
 			if len(items) != 3 || items[0].a.ID != "a" || items[2].a.ID != "b" {
 				t.Fatalf("got %+v", items)
 			}

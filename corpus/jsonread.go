@@ -48,7 +48,7 @@ func ReadJSON(r io.Reader, name string) iter.Seq2[Article, error] {
 func ReadJSONLimits(r io.Reader, name string, limits Limits) iter.Seq2[Article, error] {
 	return func(yield func(Article, error) bool) {
 		e := &emitter{ctx: context.Background(), yield: yield}
-		e.readJSON(r, jsonInput{name: name, limits: limits.orDefaults(), decode: decodeRecord})
+		e.readJSON(r, jsonInput{name: name, limits: limits.orDefaults()})
 	}
 }
 
@@ -87,9 +87,6 @@ func (l Limits) orDefaults() Limits {
 type jsonInput struct {
 	name   string // in problems, and the articles' Origin
 	limits Limits
-	// decode parses one record (valid UTF-8, checked before) into a
-	// record of at most maxParagraphs paragraphs.
-	decode func(raw []byte, maxParagraphs int) (record, error)
 }
 
 // Batching bounds: records travel between goroutines in batches, and a
@@ -326,7 +323,7 @@ func (in jsonInput) article(raw []byte) (Article, error) {
 	if !utf8.Valid(raw) {
 		return Article{}, fmt.Errorf("%w at column %d", ErrInvalidUTF8, invalidUTF8At(raw)+1)
 	}
-	rec, err := in.decode(raw, in.limits.MaxParagraphs)
+	rec, err := decodeRecord(raw, in.limits.MaxParagraphs)
 	if err != nil {
 		return Article{}, err
 	}

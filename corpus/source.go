@@ -100,7 +100,7 @@ func (e *emitter) readFile(file File) bool {
 	}
 	defer f.Close()
 	if file.Format == FormatJSON {
-		return e.readJSON(f, jsonInput{name: p, limits: Limits{}.orDefaults(), decode: decodeRecord})
+		return e.readJSON(f, jsonInput{name: p, limits: Limits{}.orDefaults()})
 	}
 	br, closer, prob := maybeGunzip(f, p)
 	if prob != nil {
