@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/vnsearch/vnsearch/index"
 )
@@ -35,10 +36,10 @@ func main() {
 	os.Exit(code)
 }
 
-// isTerminal reports whether f is a terminal (a character device).
+// isTerminal reports whether f is a terminal. (Being a character device
+// is not enough: /dev/null is one.)
 func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return term.IsTerminal(int(f.Fd()))
 }
 
 // app is what the commands of one run share: where they write, the
