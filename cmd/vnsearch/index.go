@@ -41,6 +41,7 @@ is indexed, and the exit code is 1 if there was any problem.`,
 		Args: needArgs("SOURCE"),
 		RunE: func(cmd *cobra.Command, sources []string) error {
 			ctx := cmd.Context()
+			a.boundHeap()
 			if batchSize <= 0 {
 				return usagef("--batch-size %d: want a positive number", batchSize)
 			}
