@@ -56,12 +56,14 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) error {
 	data := pageData{Query: query.Get("q"), Sort: query.Get("sort")}
 	code := http.StatusOK
 
+	// The index is held for the statistics only: the search holds it
+	// itself.
 	release, err := s.hold()
 	if err != nil {
 		return err
 	}
-	defer release()
 	st, err := s.pageStats.get(func() (index.Stats, error) { return s.ix.Stats(r.Context()) })
+	release()
 	if err != nil {
 		return err
 	}
@@ -117,7 +119,7 @@ func (s *Server) searchPage(r *http.Request, query url.Values, params api.Search
 	if err != nil {
 		return err
 	}
-	res, err := s.ix.Search(r.Context(), req)
+	res, err := s.runSearch(r.Context(), req)
 	if err != nil {
 		return err
 	}
