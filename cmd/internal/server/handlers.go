@@ -48,6 +48,12 @@ func (s *Server) runSearch(ctx context.Context, req index.Request) (*index.Resul
 		cancel()
 		return nil, s.searchError(ctx, "waiting for a turn: the server is busy")
 	}
+	if ctx.Err() != nil {
+		// The turn came too late: no search starts past its deadline.
+		<-s.searches
+		cancel()
+		return nil, s.searchError(ctx, "waiting for a turn: the server is busy")
+	}
 	release, err := s.hold()
 	if err != nil {
 		<-s.searches
@@ -193,10 +199,15 @@ const (
 )
 
 // How a POST body is indexed: in batches of at most this many articles
-// and, past the first article, bytes of text, one batch at a time.
+// and, past the first article, bytes of text, one batch at a time. The
+// heap of a server under writes is mostly the analysis of the batch being
+// indexed: under 12 search clients and a writer on the baomoi index,
+// batches of 256 articles / 4 MiB peaked at 126 MB of anonymous memory,
+// these at 71 MB (BenchmarkServeMemory). Bulk loads go through `vnsearch
+// index`, whose batches are larger.
 const (
-	postBatchArticles = 256
-	postBatchBytes    = 4 << 20
+	postBatchArticles = 64
+	postBatchBytes    = 1 << 20
 )
 
 // postIndexingDeadline bounds writing the answer of a POST, indexing
