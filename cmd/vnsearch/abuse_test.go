@@ -139,13 +139,8 @@ func TestAbuseServe(t *testing.T) {
 	})
 
 	t.Run("2M paragraphs in 10 MB", func(t *testing.T) {
-		var buf bytes.Buffer
-		buf.WriteString(`{"id":"many","title":"t","paragraphs":["a"`)
-		for range 2_000_000 - 1 {
-			buf.WriteString(`,"a"`)
-		}
-		buf.WriteString("]}\n")
-		status, header, body := call(t, "POST", "/articles", writer, &buf)
+		body10MB := `{"id":"many","title":"t","paragraphs":["a"` + strings.Repeat(`,"a"`, 2_000_000-1) + "]}\n"
+		status, header, body := call(t, "POST", "/articles", writer, strings.NewReader(body10MB))
 		wantJSONError(t, "2M paragraphs", status, http.StatusBadRequest, header, body)
 		if status, _, _ := call(t, "GET", "/articles/many", nil, nil); status != http.StatusNotFound {
 			t.Errorf("the article of 2M paragraphs was indexed")
@@ -306,20 +301,22 @@ func fill(t *testing.T, srv *serveProcess, n int) {
 	}
 }
 
-// gzipBomb returns a gzip of size bytes of good JSON Lines records.
+// gzipBomb returns a gzip stream of at least size bytes of good JSON
+// Lines records: one member of 1 MiB, compressed once, repeated (gzip
+// readers read concatenated members as one stream).
 func gzipBomb(t *testing.T, size int) []byte {
 	t.Helper()
-	var out bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&out, gzip.BestCompression)
+	var member bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&member, gzip.BestCompression)
 	para := strings.Repeat("Công an tỉnh bắt giữ đối tượng vận chuyển ma túy. ", 20)
-	for i, n := 0, 0; n < size; i++ {
+	for i, n := 0, 0; n < 1<<20; i++ {
 		k, _ := fmt.Fprintf(zw, `{"id":"bomb-%d","title":"Tin %d","paragraphs":["%s"]}`+"\n", i, i, para)
 		n += k
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return out.Bytes()
+	return bytes.Repeat(member.Bytes(), (size+1<<20-1)/(1<<20))
 }
 
 // procStatusMB reads one size of /proc/PID/status, in MB.
