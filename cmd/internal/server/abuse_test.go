@@ -504,3 +504,21 @@ func TestAbusePanicIsJSON(t *testing.T) {
 		t.Errorf("healthz after a panic: %d", status)
 	}
 }
+
+// brokenStore fails every search as a damaged index would.
+type brokenStore struct{ *index.Index }
+
+func (brokenStore) Search(context.Context, index.Request) (*index.Result, error) {
+	return nil, errors.New("segment 3 is damaged")
+}
+
+func TestAbuseIndexFailureIsNotATimeout(t *testing.T) {
+	f := newFixture(t, Config{})
+	f.srv.ix = brokenStore{f.ix}
+	for range 20 { // the answer must not depend on timing
+		status, header, body := f.do("GET", "/search?q=ma", "", nil)
+		if msg := wantError(t, "broken index", status, http.StatusInternalServerError, header, body); !strings.Contains(msg, "damaged") {
+			t.Fatalf("%q does not say what failed", msg)
+		}
+	}
+}

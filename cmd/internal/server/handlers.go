@@ -41,23 +41,23 @@ var errSearchTimeout = errors.New("search timeout")
 // slow to see its context end, and that pass still counts against the
 // searches that may run at once.
 func (s *Server) runSearch(ctx context.Context, req index.Request) (*index.Result, error) {
+	// Canceled when the answer is decided: a search still running then
+	// is past its deadline anyway.
 	ctx, cancel := context.WithTimeoutCause(ctx, s.searchTimeout, errSearchTimeout)
+	defer cancel()
 	select {
 	case s.searches <- struct{}{}:
 	case <-ctx.Done():
-		cancel()
 		return nil, s.searchError(ctx, "waiting for a turn: the server is busy")
 	}
 	if ctx.Err() != nil {
 		// The turn came too late: no search starts past its deadline.
 		<-s.searches
-		cancel()
 		return nil, s.searchError(ctx, "waiting for a turn: the server is busy")
 	}
 	release, err := s.hold()
 	if err != nil {
 		<-s.searches
-		cancel()
 		return nil, err
 	}
 	type outcome struct {
@@ -68,7 +68,6 @@ func (s *Server) runSearch(ctx context.Context, req index.Request) (*index.Resul
 	go func() {
 		defer func() { <-s.searches }()
 		defer release()
-		defer cancel()
 		res, err := s.ix.Search(ctx, req)
 		done <- outcome{res, err}
 	}()
