@@ -16,7 +16,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/vnsearch/vnsearch/cmd/internal/api"
 	"github.com/vnsearch/vnsearch/cmd/internal/server"
 )
 
@@ -87,7 +86,7 @@ must be at least 16 characters long.`,
 	f.StringVar(&o.token, "token", "", "bearer token that writes must present (default $VNSEARCH_TOKEN; prefer --token-file or $VNSEARCH_TOKEN: other users can read command lines)")
 	f.DurationVar(&o.searchTimeout, "search-timeout", server.DefaultSearchTimeout, "cancel a search that takes longer, answering 503")
 	f.StringVar(&o.memoryLimit, "memory-limit", "",
-		fmt.Sprintf("soft limit of the Go heap, e.g. 256MiB, or off (default $GOMEMLIMIT, else %s)", api.HumanBytes(defaultMemoryLimit)))
+		fmt.Sprintf("soft limit of the Go heap, e.g. 256MiB, or off (default $GOMEMLIMIT, else %dMiB)", defaultMemoryLimit>>20))
 	return cmd
 }
 
