@@ -193,8 +193,8 @@ const bodyName = "request body"
 // Bounds on one record of a POST body, so that no single article costs
 // the index more than a bounded amount to analyze.
 const (
-	MaxRecordBytes    = 8 << 20 // of text, all fields together
-	MaxRecordSections = 10_000  // paragraphs (after long ones are cut)
+	MaxRecordBytes      = 8 << 20 // of text, all fields together
+	MaxRecordParagraphs = 10_000  // as the JSON reader gives them
 )
 
 // How a POST body is indexed: in batches of at most this many articles
@@ -202,7 +202,7 @@ const (
 // heap of a server under writes is mostly the analysis of the batch being
 // indexed: under 12 search clients and a writer on the baomoi index,
 // batches of 256 articles / 4 MiB peaked at 126 MB of anonymous memory,
-// these at 71 MB (BenchmarkServeMemory). Bulk loads go through `vnsearch
+// these at 53–71 MB (BenchmarkServeMemory). Bulk loads go through `vnsearch
 // index`, whose batches are larger.
 const (
 	postBatchArticles = 64
@@ -341,8 +341,8 @@ func checkRecord(a *corpus.Article) error {
 	if err := api.CheckID(a.ID); err != nil {
 		return err
 	}
-	if n := len(a.Paragraphs); n > MaxRecordSections {
-		return fmt.Errorf("article %q has %d paragraphs, more than the %d an article may have", a.ID, n, MaxRecordSections)
+	if n := len(a.Paragraphs); n > MaxRecordParagraphs {
+		return fmt.Errorf("article %q has %d paragraphs, more than the %d an article may have", a.ID, n, MaxRecordParagraphs)
 	}
 	if n := textBytes(a); n > MaxRecordBytes {
 		return fmt.Errorf("article %q holds %s of text, more than the %s an article may hold",
