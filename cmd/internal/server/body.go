@@ -100,7 +100,8 @@ func (p *pacedReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// capReader yields at most limit bytes of r, and an error if r holds more.
+// capReader yields at most left bytes of r, and errOverCap if r holds
+// more.
 type capReader struct {
 	r    io.Reader
 	left int64
