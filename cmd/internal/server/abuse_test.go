@@ -193,22 +193,24 @@ func TestAbuseQueryCost(t *testing.T) {
 }
 
 // stallStore is an index whose searches take until their context ends,
-// or, with ignoreCtx, a fixed time whatever happens.
+// or, with ignoreCtx, until the test closes unblock, whatever happens to
+// their context.
 type stallStore struct {
 	*index.Index
-	ignoreCtx time.Duration
+	ignoreCtx bool
+	unblock   chan struct{}
 	started   chan struct{}
 	ended     chan error // how each search ended
 }
 
 func newStallStore(ix *index.Index) *stallStore {
-	return &stallStore{Index: ix, started: make(chan struct{}, 16), ended: make(chan error, 16)}
+	return &stallStore{Index: ix, unblock: make(chan struct{}), started: make(chan struct{}, 16), ended: make(chan error, 16)}
 }
 
 func (s *stallStore) Search(ctx context.Context, r index.Request) (*index.Result, error) {
 	s.started <- struct{}{}
-	if s.ignoreCtx > 0 {
-		time.Sleep(s.ignoreCtx) // a pass that never looks at its context
+	if s.ignoreCtx {
+		<-s.unblock // a pass that never looks at its context
 		s.ended <- nil
 		return &index.Result{Query: r.Query, Hits: []index.Hit{}}, nil
 	}
@@ -232,7 +234,9 @@ func TestAbuseSearchDeadline(t *testing.T) {
 		} else if status != http.StatusServiceUnavailable || !bytes.Contains(body, []byte("took longer than 300ms")) {
 			t.Errorf("search page: %d %s", status, body)
 		}
-		if took < 300*time.Millisecond || took > 300*time.Millisecond+searchStopGrace+2*time.Second {
+		// Not before the deadline; soon after it, though a loaded machine
+		// may take a while.
+		if took < 300*time.Millisecond || took > 10*time.Second {
 			t.Errorf("%s answered after %s, want about 300ms", path, took)
 		}
 		if cause := <-stall.ended; !errors.Is(cause, errSearchTimeout) {
@@ -270,13 +274,13 @@ func TestAbuseSlowSearchKeepsItsTurn(t *testing.T) {
 	// up past MaxSearches.
 	f := newFixture(t, Config{SearchTimeout: 200 * time.Millisecond, MaxSearches: 1})
 	stall := newStallStore(f.ix)
-	stall.ignoreCtx = 1500 * time.Millisecond
+	stall.ignoreCtx = true
 	f.srv.ix = stall
-	start := time.Now()
+	defer close(stall.unblock)
+	// Answered, though the search goes on until unblocked.
 	status, header, body := f.do("GET", "/search?q=ma", "", nil)
-	wantError(t, "first", status, http.StatusServiceUnavailable, header, body)
-	if took := time.Since(start); took > time.Second {
-		t.Errorf("a search past its deadline answered after %s", took)
+	if msg := wantError(t, "first", status, http.StatusServiceUnavailable, header, body); !strings.Contains(msg, "took longer") {
+		t.Errorf("first search: %q, want it to run out of time", msg)
 	}
 	status, header, body = f.do("GET", "/search?q=ma", "", nil)
 	if msg := wantError(t, "second", status, http.StatusServiceUnavailable, header, body); !strings.Contains(msg, "waited") {
@@ -310,18 +314,20 @@ func TestAbuseSlowBody(t *testing.T) {
 		t.Errorf("a stalled body was cut off after %s", took)
 	}
 
-	// A body that keeps the pace gets in, however long it takes.
+	// A body that keeps the pace gets in, however long it takes: here
+	// records of 2 KiB every 100 ms, each buying 2 s at 1 KiB/s, for
+	// longer than the grace period.
 	pr, pw := io.Pipe()
 	go func() {
-		rec := `{"id":"paced","title":"Đều đặn","paragraphs":["Gửi từng chút một."]}` + "\n"
-		for i := range 3 {
-			time.Sleep(150 * time.Millisecond)
-			fmt.Fprintf(pw, "%s", strings.Replace(rec, "paced", fmt.Sprint("paced", i), 1))
+		text := strings.Repeat("Gửi từng chút một. ", 100)
+		for i := range 8 {
+			time.Sleep(100 * time.Millisecond)
+			fmt.Fprintf(pw, `{"id":"paced%d","title":"Đều đặn","paragraphs":["%s"]}`+"\n", i, text)
 		}
 		pw.Close()
 	}()
 	status, _, out := f.do("POST", "/articles", "Bearer "+token, pr)
-	if status != http.StatusOK || !bytes.Contains(out, []byte(`"added":3`)) {
+	if status != http.StatusOK || !bytes.Contains(out, []byte(`"added":8`)) {
 		t.Errorf("paced body: %d %s", status, out)
 	}
 }
