@@ -167,3 +167,13 @@ func Syllables(text string) []Syllable {
 	})
 	return out
 }
+
+// Spans returns where each token of text stands, as [start, end) byte
+// offsets, in the order and number of the tokens Syllables gives (and of
+// their positions): what a highlighter needs when it knows which tokens
+// matched, without normalizing or folding any.
+func Spans(text string) [][2]int {
+	out := make([][2]int, 0, len(text)/5)
+	scan([]byte(text), func(s span) { out = append(out, [2]int{s.start, s.end}) })
+	return out
+}

@@ -322,3 +322,18 @@ func TestSyllablesAgreeWithAnalyzers(t *testing.T) {
 		}
 	}
 }
+
+func TestSpansAreSyllablesOffsets(t *testing.T) {
+	for _, text := range []string{"", "Bộ Công an", "ma túy Covid-19, TP.HCM 12/3/2024 a@b.vn https://x.vn/a?b", "Du\u031bo\u031b\u0300ng  ,,  đi"} {
+		syllables := Syllables(text)
+		spans := Spans(text)
+		if len(spans) != len(syllables) {
+			t.Fatalf("%q: %d spans, %d syllables", text, len(spans), len(syllables))
+		}
+		for i, s := range syllables {
+			if spans[i] != [2]int{s.Start, s.End} {
+				t.Errorf("%q token %d: span %v, syllable at %d–%d", text, i, spans[i], s.Start, s.End)
+			}
+		}
+	}
+}

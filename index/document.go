@@ -20,11 +20,21 @@ import (
 // passages of the paragraphs are units laid end to end, each unit's tokens
 // at consecutive positions and one position left empty between units, so
 // that no phrase or adjacent pair spans two units. The stored layout says
-// where each unit starts and what part of the article it is.
+// where each unit starts and what part of the article it is, and holds the
+// document's folded tokens in order (its forward index).
+//
+// The inverted body field keeps no term vectors. Zap keeps five numbers
+// for each occurrence of a term — position, start and end offsets, field,
+// array positions — about six bytes a token, the largest part of an index
+// that kept them (1.36 times the raw text on baomoi). What positions are
+// needed for — adjacency and the title and lead in the second pass,
+// phrases, the best passage for the snippet — is read for the few
+// candidates from the forward index: a dictionary of the document's
+// distinct folded tokens and one small number a token.
 
 // docFields are the analyzed and stored fields of one article.
 type docFields struct {
-	folded bleveindex.TokenFrequencies // body_f: folded syllables with positions
+	folded bleveindex.TokenFrequencies // body_f: folded syllables
 	exact  bleveindex.TokenFrequencies // body_x: syllables written with diacritics
 	tokens tokens
 	layout layout
@@ -37,28 +47,28 @@ func analyzeArticle(a *corpus.Article) docFields {
 		folded: make(bleveindex.TokenFrequencies, 256),
 		exact:  make(bleveindex.TokenFrequencies, 128),
 	}
-	// Locations are allocated in one slab per article, not one by one.
-	var slab []bleveindex.TokenLocation
+	ids := map[string]uint32{}
 	pos := 1
 	for i := range units {
 		u := &units[i]
 		text := unitText(a, u)
 		syllables := analyzer.Syllables(text)
-		if cap(slab)-len(slab) < len(syllables) {
-			slab = make([]bleveindex.TokenLocation, 0, max(len(syllables), 512))
-		}
 		u.pos = pos
 		u.tokens = len(syllables)
 		for _, s := range syllables {
-			slab = append(slab, bleveindex.TokenLocation{Position: pos + s.Position - 1})
-			loc := &slab[len(slab)-1]
 			tf := d.folded[s.Folded]
 			if tf == nil {
 				tf = &bleveindex.TokenFreq{Term: []byte(s.Folded)}
 				d.folded[s.Folded] = tf
 			}
-			tf.Locations = append(tf.Locations, loc)
 			tf.SetFrequency(tf.Frequency() + 1)
+			id, ok := ids[s.Folded]
+			if !ok {
+				id = uint32(len(d.layout.terms))
+				ids[s.Folded] = id
+				d.layout.terms = append(d.layout.terms, s.Folded)
+			}
+			d.layout.tokens = append(d.layout.tokens, id)
 			d.tokens.all++
 			if isMarked(s.Exact) {
 				d.tokens.marked++
@@ -73,7 +83,7 @@ func analyzeArticle(a *corpus.Article) docFields {
 		// One empty position between units.
 		pos += len(syllables) + 1
 	}
-	d.layout = layout{units: units}
+	d.layout.units = units
 	if !a.Published.IsZero() {
 		d.layout.published = a.Published.Time.Unix()
 	}
@@ -144,11 +154,11 @@ func monthTerm(d corpus.Date) string {
 func dayOf(t time.Time) string { return t.UTC().Format("20060102") }
 
 // bleveDocument builds the document of an article whose fields are
-// analyzed; stored is the article packed for storage.
-func bleveDocument(a *corpus.Article, d *docFields, st stamp, stored []byte) *document.Document {
+// analyzed; stored is the article packed for storage, layout its layout.
+func bleveDocument(a *corpus.Article, d *docFields, st stamp, stored, layout []byte) *document.Document {
 	doc := document.NewDocument(a.ID)
 	add := func(f *field) { doc.AddField(f) }
-	add(&field{name: fieldBodyFolded, options: bleveindex.IndexField | bleveindex.IncludeTermVectors,
+	add(&field{name: fieldBodyFolded, options: bleveindex.IndexField,
 		length: int(d.tokens.all), freqs: d.folded})
 	add(&field{name: fieldBodyExact, options: bleveindex.IndexField,
 		length: int(d.tokens.marked), freqs: d.exact})
@@ -159,6 +169,6 @@ func bleveDocument(a *corpus.Article, d *docFields, st stamp, stored []byte) *do
 	add(keywordField(fieldOrigin, a.Origin))
 	add(keywordField(fieldStamp, st.String()))
 	add(storedField(fieldArticle, stored))
-	add(storedField(fieldLayout, d.layout.encode()))
+	add(storedField(fieldLayout, layout))
 	return doc
 }

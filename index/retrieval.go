@@ -87,21 +87,16 @@ func (r *ranker) bm25Of(field string) bm25 {
 	return bm25{k1: r.p.BM25K1, b: r.p.BM25B, avgdl: avgdl}
 }
 
-// cursor opens a cursor on term in field in one segment, nil when the
-// segment has no live document holding it. weight 0 reads documents
-// only, no frequencies.
-func (s *snapshot) cursor(sv *segView, field, term string, weight float64, group int, locations bool) (*cursor, error) {
-	return s.scoredCursor(sv, field, term, weight, group, locations, bm25{})
-}
-
-func (s *snapshot) scoredCursor(sv *segView, field, term string, weight float64, group int, locations bool, sc bm25) (*cursor, error) {
+// scoredCursor opens a cursor on term in field in one segment, scored by
+// weight × sc; nil when the segment has no live document holding it.
+func (s *snapshot) scoredCursor(sv *segView, field, term string, weight float64, group int, sc bm25) (*cursor, error) {
 	pl, err := sv.postings(field, term)
 	if err != nil || pl == nil {
 		return nil, err
 	}
 	scored := weight > 0
 	c := &cursor{
-		it:     pl.Iterator(scored, scored, locations, nil),
+		it:     pl.Iterator(scored, scored, false, nil),
 		cost:   pl.Count(),
 		doc:    noDoc - 1,
 		weight: weight,
@@ -191,7 +186,7 @@ func (r *ranker) termCursors(sv *segView, syllables []int, group int, all bool) 
 	sc := r.bm25Of(fieldBodyFolded)
 	var cs []*cursor
 	for _, i := range syllables {
-		c, err := r.snap.scoredCursor(sv, fieldBodyFolded, r.q.syllables[i].folded, r.weight[i], group, false, sc)
+		c, err := r.snap.scoredCursor(sv, fieldBodyFolded, r.q.syllables[i].folded, r.weight[i], group, sc)
 		if err != nil {
 			return nil, false, err
 		}
@@ -276,6 +271,13 @@ func (r *ranker) count(c *constraints, matches func(sv *segView) (*roaring.Bitma
 		pc, err := r.snap.phraseChecker(c, i)
 		if err != nil {
 			return 0, false, err
+		}
+		if len(c.phrases) == 0 {
+			// Only documents holding an excluded phrase's syllables
+			// need checking.
+			suspects := roaring.And(bm, c.suspects[i])
+			total += bm.GetCardinality() - suspects.GetCardinality()
+			bm = suspects
 		}
 		it := bm.Iterator()
 		for it.HasNext() {
@@ -384,7 +386,7 @@ func (r *ranker) disjunctionTop(c *constraints, folded, exact []int, k int, skip
 		}
 		for _, i := range exact {
 			t := r.q.syllables[i].exact
-			cur, err := r.snap.scoredCursor(sv, fieldBodyExact, t, r.exactWeight[i]*r.p.ExactWeight, 1, false, scx)
+			cur, err := r.snap.scoredCursor(sv, fieldBodyExact, t, r.exactWeight[i]*r.p.ExactWeight, 1, scx)
 			if err != nil {
 				return err
 			}

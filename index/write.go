@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/flate"
 	"context"
-	"encoding/json"
 	"fmt"
 	"iter"
 	"path/filepath"
@@ -281,6 +280,7 @@ func buildDocuments(ctx context.Context, articles []corpus.Article, ids []string
 // packer maps articles to documents, reusing one compressor: deflate's
 // state is large to allocate an article at a time.
 type packer struct {
+	raw []byte
 	buf bytes.Buffer
 	zw  *flate.Writer
 }
@@ -297,41 +297,11 @@ func (pk *packer) document(a *corpus.Article) (*document.Document, stamp, error)
 	}
 	fields := analyzeArticle(a)
 	st := stamp{hash: a.Hash, tokens: fields.tokens, origin: a.Origin}
-	return bleveDocument(a, &fields, st, raw), st, nil
-}
-
-// pack writes an article as deflated JSON. Bleve compresses stored fields
-// with snappy; deflate packs Vietnamese text a fifth tighter, and the
-// stored articles are the largest part of the index after positions.
-func (pk *packer) pack(a *corpus.Article) ([]byte, error) {
-	raw, err := json.Marshal(a)
+	layout, err := pk.deflate(fields.layout.encode())
 	if err != nil {
-		return nil, err
+		return nil, stamp{}, err
 	}
-	pk.buf.Reset()
-	if pk.zw == nil {
-		if pk.zw, err = flate.NewWriter(&pk.buf, flate.BestSpeed); err != nil {
-			return nil, err
-		}
-	} else {
-		pk.zw.Reset(&pk.buf)
-	}
-	if _, err := pk.zw.Write(raw); err != nil {
-		return nil, err
-	}
-	if err := pk.zw.Close(); err != nil {
-		return nil, err
-	}
-	return bytes.Clone(pk.buf.Bytes()), nil
-}
-
-func unmarshalArticle(id string, raw []byte) (corpus.Article, error) {
-	var a corpus.Article
-	zr := flate.NewReader(bytes.NewReader(raw))
-	if err := json.NewDecoder(zr).Decode(&a); err != nil {
-		return a, fmt.Errorf("index: article %q is damaged: %w", id, err)
-	}
-	return a, nil
+	return bleveDocument(a, &fields, st, raw, layout), st, nil
 }
 
 // stamps returns the stamp of each of ids already in the index. It reads

@@ -136,6 +136,7 @@ search and serve build it from the five seed articles embedded in vnsearch.`,
 		newCompactCommand,
 		newServeCommand,
 		newEvalCommand,
+		newBenchCommand,
 	}
 	for _, newCommand := range commands {
 		root.AddCommand(newCommand(a))
