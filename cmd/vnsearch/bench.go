@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vnsearch/vnsearch/cmd/internal/api"
+	"github.com/vnsearch/vnsearch/cmd/internal/server"
 	"github.com/vnsearch/vnsearch/index"
 	"github.com/vnsearch/vnsearch/index/baseline"
 	"github.com/vnsearch/vnsearch/internal/bench"
@@ -705,10 +706,10 @@ func newBenchBleveServeCommand(a *app) *cobra.Command {
 			}
 			srv := &http.Server{
 				Handler:           bench.PeerHandler(ix),
-				ReadHeaderTimeout: readHeaderTimeout,
-				ReadTimeout:       readTimeout,
-				WriteTimeout:      writeTimeout,
-				IdleTimeout:       idleTimeout,
+				ReadHeaderTimeout: server.ReadHeaderTimeout,
+				ReadTimeout:       server.ReadTimeout,
+				WriteTimeout:      server.WriteTimeout,
+				IdleTimeout:       server.IdleTimeout,
 			}
 			fmt.Fprintf(a.stderr, "vnsearch: serving the stock Bleve index at %s\n", a.indexFlag)
 			fmt.Fprintf(a.stderr, "vnsearch: listening on http://%s\n", ln.Addr())

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -52,8 +53,14 @@ type app struct {
 	indexFlag string // --index
 
 	// started is set once a command's own code runs; an error before
-	// that came from parsing the command line.
+	// that came from parsing the command line. command is its name.
 	started bool
+	command string
+
+	// held is the index directory this run holds for writing, whose
+	// holder file names it (see recordHolder), since heldSince.
+	held      string
+	heldSince time.Time
 }
 
 // Exit codes.
@@ -68,6 +75,7 @@ func run(ctx context.Context, args []string, a *app) int {
 	root := newRootCommand(a)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
+	a.releaseHolder()
 	if err == nil {
 		return exitOK
 	}
@@ -108,8 +116,9 @@ directory: $XDG_DATA_HOME/vnsearch/index or ~/.local/share/vnsearch/index
 search and serve build it from the five seed articles embedded in vnsearch.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		PersistentPreRun: func(*cobra.Command, []string) {
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
 			a.started = true
+			a.command = cmd.Name()
 		},
 	}
 	root.SetOut(a.stdout)
