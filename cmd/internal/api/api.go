@@ -113,7 +113,7 @@ func WriteJSON(w io.Writer, v any, indent bool) error {
 type Error struct {
 	Error string `json:"error"`
 	// Problems lists what was wrong with each rejected record of a POST
-	// /articles body, e.g. "request body line 3: malformed JSON: ...".
+	// /articles body, e.g. "request body:3: malformed JSON: ...".
 	Problems []string `json:"problems,omitempty"`
 	// Applied, when a POST /articles failed while indexing a good body,
 	// says what got in before the failure: the body's first Records

@@ -187,7 +187,7 @@ func (s *Server) deleteArticle(w http.ResponseWriter, r *http.Request) error {
 // maxProblemsListed bounds the problems a rejected body's answer lists.
 const maxProblemsListed = 100
 
-// bodyName names the body in problems: "request body line 3: ...".
+// bodyName names the body in problems: "request body:3: ...".
 const bodyName = "request body"
 
 // Bounds on one record of a POST body, so that no single article costs
@@ -297,7 +297,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, sp *spool) err
 			problems = append(problems, text)
 		}
 	}
-	for a, err := range corpus.ReadJSON(body, bodyName) {
+	for a, err := range corpus.ReadJSONLimits(body, bodyName, corpus.Limits{MaxRecordBytes: MaxRecordBytes, MaxParagraphs: MaxRecordParagraphs}) {
 		if failed := st.failure(); failed != nil {
 			return failed
 		}
@@ -351,17 +351,9 @@ func checkRecord(a *corpus.Article) error {
 	return nil
 }
 
-// problemText formats a problem as "request body line 3: message".
-func problemText(err error) string {
-	var p *corpus.Problem
-	if !errors.As(err, &p) {
-		return err.Error()
-	}
-	if p.Line > 0 {
-		return fmt.Sprintf("%s line %d: %v", p.Path, p.Line, p.Err)
-	}
-	return fmt.Sprintf("%s: %v", p.Path, p.Err)
-}
+// problemText formats a problem as every vnsearch command does:
+// "request body:3: message".
+func problemText(err error) string { return err.Error() }
 
 // GET /stats
 func (s *Server) stats(w http.ResponseWriter, r *http.Request) error {

@@ -317,7 +317,7 @@ func TestPostRejectsBadBodies(t *testing.T) {
 	wantError(t, "malformed JSONL", status, http.StatusBadRequest, header, resp)
 	var e api.Error
 	json.Unmarshal(resp, &e)
-	if len(e.Problems) != 2 || !strings.HasPrefix(e.Problems[0], "request body line 2: ") || !strings.HasPrefix(e.Problems[1], "request body line 4: ") {
+	if len(e.Problems) != 2 || !strings.HasPrefix(e.Problems[0], "request body:2: ") || !strings.HasPrefix(e.Problems[1], "request body:4: ") {
 		t.Errorf("problems %q, want lines 2 and 4", e.Problems)
 	}
 	// Nothing of a rejected body is indexed, not even its good records.
