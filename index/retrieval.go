@@ -64,8 +64,9 @@ type candidate struct {
 	// some query syllables, 1 + the number of syllables held as typed
 	// for those holding all.
 	tier   int
-	ev     *evidence // what the second pass read; nil until read
-	layout *layout   // read with the evidence
+	ev       *evidence // what the second pass read; nil until read
+	layout   *layout   // read with the evidence
+	rescored bool      // the second pass reordered it
 }
 
 func fromRanked(rs []ranked, tier int) []candidate {

@@ -44,6 +44,23 @@ type Request struct {
 	// index's own: a cluster's, summed over its shards (see
 	// CollectionStats).
 	Stats *CollectionStats
+	// RescoreCut, when set, replaces Params.RescoreDepth: the second pass
+	// reorders the first-pass candidates that rank at or above the cut.
+	// A cluster sets it to where its shards' candidates together reach
+	// the rescore depth (see Index.Candidates), so that every shard
+	// rescores exactly what one index holding everything would.
+	RescoreCut *Cut
+}
+
+// Cut is a place in the first pass's order: tier, then score.
+type Cut struct {
+	Tier  int     `json:"tier"`
+	Score float64 `json:"score"`
+}
+
+// above reports whether a candidate ranks at or above the cut.
+func (c Cut) above(tier int, score float64) bool {
+	return tier > c.Tier || tier == c.Tier && score >= c.Score
 }
 
 // Result answers a Request. It is also the JSON answer of GET /search and
@@ -76,6 +93,28 @@ type Hit struct {
 	Snippet   string `json:"snippet"`
 	// Highlights are the matches in Snippet, as [start, end) byte offsets.
 	Highlights [][2]int `json:"highlights"`
+	// Rescored and Tier place the hit in the order of its search, with
+	// Score: hits the second pass reordered come first, then by tier, then
+	// by score (see Before). Merging the hits of several shards needs them.
+	Rescored bool `json:"-"`
+	Tier     int  `json:"-"`
+}
+
+// Before reports whether hit a ranks above hit b in a search by
+// relevance; hits of several shards of one collection, searched with the
+// same Stats and RescoreCut, merge by it into the order one index would
+// give (ties broken by ID).
+func Before(a, b Hit) bool {
+	if a.Rescored != b.Rescored {
+		return a.Rescored
+	}
+	if a.Tier != b.Tier {
+		return a.Tier > b.Tier
+	}
+	if a.Score != b.Score {
+		return a.Score > b.Score
+	}
+	return a.ID < b.ID
 }
 
 // Validate checks a request and fills its defaults, so that callers can
@@ -182,7 +221,17 @@ func (ix *Index) rank(snap *snapshot, q *analyzedQuery, p Params, r *Request) ([
 	}
 	found := first.found
 	if how.rescored() {
-		if err := rk.rescore(found[:min(p.RescoreDepth, len(found))]); err != nil {
+		depth := min(p.RescoreDepth, len(found))
+		if r.RescoreCut != nil {
+			depth = 0
+			for depth < len(found) && r.RescoreCut.above(found[depth].tier, found[depth].score) {
+				depth++
+			}
+		}
+		for i := range found[:depth] {
+			found[i].rescored = true
+		}
+		if err := rk.rescore(found[:depth]); err != nil {
 			return nil, firstPass{}, err
 		}
 	}
@@ -217,6 +266,8 @@ func (s *snapshot) hits(q *analyzedQuery, page []candidate, out []Hit) error {
 				Published: a.Published,
 				URL:       a.URL,
 				Score:     c.score,
+				Rescored:  c.rescored,
+				Tier:      c.tier,
 			}
 			hit.Paragraph, hit.Snippet, hit.Highlights = m.snippet(&a, c.ev)
 			return nil
