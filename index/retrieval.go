@@ -63,7 +63,7 @@ type candidate struct {
 	// tier orders documents before their scores do: 0 for those holding
 	// some query syllables, 1 + the number of syllables held as typed
 	// for those holding all.
-	tier   int
+	tier     int
 	ev       *evidence // what the second pass read; nil until read
 	layout   *layout   // read with the evidence
 	rescored bool      // the second pass reordered it
