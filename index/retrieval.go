@@ -32,6 +32,7 @@ type firstPass struct {
 	// of more than MaxCounted documents).
 	total      uint64
 	lowerBound bool
+	facets     map[string][]FacetCount // when asked for
 }
 
 // MaxCounted bounds the documents whose phrases a count checks, as
@@ -267,8 +268,10 @@ func (r *ranker) count(c *constraints, matches func(sv *segView) (*roaring.Bitma
 		}
 		if !c.verifying() {
 			total += bm.GetCardinality()
+			r.keep(i, bm)
 			continue
 		}
+		counted := roaring.New()
 		pc, err := r.snap.phraseChecker(c, i)
 		if err != nil {
 			return 0, false, err
@@ -278,11 +281,13 @@ func (r *ranker) count(c *constraints, matches func(sv *segView) (*roaring.Bitma
 			// need checking.
 			suspects := roaring.And(bm, c.suspects[i])
 			total += bm.GetCardinality() - suspects.GetCardinality()
+			counted = roaring.AndNot(bm, suspects)
 			bm = suspects
 		}
 		it := bm.Iterator()
 		for it.HasNext() {
 			if checked == MaxCounted {
+				r.keep(i, counted)
 				return total, true, nil
 			}
 			if checked%checkEvery == 0 {
@@ -291,16 +296,27 @@ func (r *ranker) count(c *constraints, matches func(sv *segView) (*roaring.Bitma
 				}
 			}
 			checked++
-			ok, err := pc.ok(uint64(it.Next()))
+			d := it.Next()
+			ok, err := pc.ok(uint64(d))
 			if err != nil {
 				return 0, false, err
 			}
 			if ok {
 				total++
+				counted.Add(d)
 			}
 		}
+		r.keep(i, counted)
 	}
 	return total, false, nil
+}
+
+// keep records a segment's counted matches when the search wants them
+// (for facets).
+func (r *ranker) keep(seg int, docs *roaring.Bitmap) {
+	if r.matches != nil {
+		r.matches[seg] = docs
+	}
 }
 
 // union returns the live documents of a segment holding any of the

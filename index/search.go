@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/RoaringBitmap/roaring/v2"
+
 	"golang.org/x/sync/errgroup"
 
 	"github.com/vnsearch/vnsearch/corpus"
@@ -44,6 +46,9 @@ type Request struct {
 	// index's own: a cluster's, summed over its shards (see
 	// CollectionStats).
 	Stats *CollectionStats
+	// Facets names the facets to count over every match: "source",
+	// "category", "month" (see FacetCount).
+	Facets []string
 	// RescoreCut, when set, replaces Params.RescoreDepth: the second pass
 	// reorders the first-pass candidates that rank at or above the cut.
 	// A cluster sets it to where its shards' candidates together reach
@@ -74,6 +79,8 @@ type Result struct {
 	TotalIsLowerBound bool    `json:"total_is_lower_bound,omitempty"`
 	TookMS            float64 `json:"took_ms"` // milliseconds, to the microsecond
 	Hits              []Hit   `json:"hits"`
+	// Facets count every match by the facets asked for.
+	Facets map[string][]FacetCount `json:"facets,omitempty"`
 }
 
 // Hit is one article found.
@@ -160,6 +167,9 @@ func (r *Request) check() error {
 	default:
 		return fmt.Errorf("%w: sort %q: want %q or %q", ErrBadQuery, r.Sort, ByRelevance, ByDate)
 	}
+	if err := checkFacets(r.Facets); err != nil {
+		return err
+	}
 	if r.Params != nil {
 		if err := r.Params.Validate(); err != nil {
 			return fmt.Errorf("%w: %w", ErrBadQuery, err)
@@ -191,7 +201,8 @@ func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
 	}
-	out := &Result{Query: r.Query, Total: first.total, TotalIsLowerBound: first.lowerBound, Hits: make([]Hit, len(page))}
+	out := &Result{Query: r.Query, Total: first.total, TotalIsLowerBound: first.lowerBound, Hits: make([]Hit, len(page)),
+		Facets: first.facets}
 	if err := snap.hits(q, page, out.Hits); err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
 	}
@@ -215,9 +226,17 @@ func (ix *Index) rank(snap *snapshot, q *analyzedQuery, p Params, r *Request) ([
 	if err != nil {
 		return nil, firstPass{}, err
 	}
+	if len(r.Facets) > 0 {
+		rk.matches = make([]*roaring.Bitmap, len(snap.segs))
+	}
 	first, err := how.candidates(rk, c, window)
 	if err != nil {
 		return nil, firstPass{}, err
+	}
+	if len(r.Facets) > 0 {
+		if first.facets, err = rk.facets(r.Facets); err != nil {
+			return nil, firstPass{}, err
+		}
 	}
 	found := first.found
 	if how.rescored() {
