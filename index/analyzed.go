@@ -23,12 +23,14 @@ type analyzedQuery struct {
 	excludes   []term   // single words to exclude
 	excludeSeq []string // phrases (or multi-token words) to exclude
 	verbose    bool     // more syllables than a keyword query takes
+	question   bool     // a question: its question words were left out
 }
 
 // analyze turns a parsed query into an analyzedQuery. A syllable or
 // phrase given twice counts once.
 func analyze(q Query, p Params) (*analyzedQuery, error) {
 	a := &analyzedQuery{}
+	q.Runs, a.question = stripQuestion(q)
 	index := map[term]int{}
 	seenPair := map[pair]bool{}
 	positive := append(append([]string(nil), q.Runs...), q.Phrases...)

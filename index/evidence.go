@@ -15,9 +15,10 @@ type occurrence struct {
 
 // evidence is what the second pass reads of one document.
 type evidence struct {
-	at     [][]occurrence // per query syllable: where it stands, folded
-	exact  []bool         // per marked syllable: held as typed
-	layout *layout
+	at      [][]occurrence // per query syllable: where it stands, folded
+	exact   []bool         // per marked syllable: held as typed
+	layout  *layout
+	passage passage // the best paragraph as a passage; para -2 when none
 }
 
 func (e *evidence) held() int {
@@ -97,6 +98,10 @@ func (r *ranker) gatherSegment(seg int, docs []*candidate) error {
 			for _, pos := range positions {
 				c.ev.at[i] = append(c.ev.at[i], occurrence{unit: l.unitAt(pos), pos: pos})
 			}
+		}
+		c.ev.passage = passage{para: ParagraphTitle}
+		if best, ok := r.bestPassage(c.ev); ok {
+			c.ev.passage = best
 		}
 	}
 	for j, i := range r.q.marked {

@@ -252,8 +252,18 @@ func TestParams(t *testing.T) {
 			t.Errorf("Set(%q) accepted", bad)
 		}
 	}
-	if names := ParamNames(); len(names) != 12 || names[0] != "keyword_syllables" {
-		t.Errorf("ParamNames() = %v", names)
+	names := ParamNames()
+	if len(names) == 0 || names[0] != "keyword_syllables" || len(names) != len(slices.Compact(slices.Sorted(slices.Values(names)))) {
+		t.Errorf("ParamNames() = %v: want every field named once", names)
+	}
+	for _, name := range names {
+		q := DefaultParams()
+		if err := q.Set(name + "=1"); err != nil {
+			t.Errorf("Set(%s=1): %v", name, err)
+		}
+		if q == DefaultParams() && name != "exact_weight" && name != "min_informative" && name != "passage_proximity" && name != "passage_pairs" {
+			t.Errorf("Set(%s=1) changed nothing", name)
+		}
 	}
 	if _, err := (&Request{Query: "x", Params: &Params{}}).analyze(DefaultParams()); !errors.Is(err, ErrBadQuery) {
 		t.Errorf("zero Params accepted: %v", err)

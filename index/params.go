@@ -58,6 +58,22 @@ type Params struct {
 	// summary, first paragraph — where a news article says what it is
 	// about.
 	LeadBoost float64 `param:"lead_boost"`
+	// PassageBoost rewards the article's best paragraph scored as a
+	// passage (see passage.go): the score is multiplied by 1 +
+	// PassageBoost × that paragraph's normalized score. QuestionPassageBoost
+	// replaces it for questions, which name what one paragraph says.
+	PassageBoost         float64 `param:"passage_boost"`
+	QuestionPassageBoost float64 `param:"question_passage_boost"`
+	// PassageProximity and PassagePairs weigh, within a paragraph, how
+	// closely its matched syllables stand and the query's pairs standing
+	// side by side.
+	PassageProximity float64 `param:"passage_proximity"`
+	PassagePairs     float64 `param:"passage_pairs"`
+	// PassageK1 and PassageB are BM25's k1 and b for passages: a low k1
+	// makes holding more of the query's syllables count for more than
+	// holding one of them often.
+	PassageK1 float64 `param:"passage_k1"`
+	PassageB  float64 `param:"passage_b"`
 }
 
 // DefaultParams returns the parameters vnsearch ranks with unless told
@@ -76,6 +92,12 @@ func DefaultParams() Params {
 		PairBoost:        4.0,
 		TitleBoost:       2.0,
 		LeadBoost:        0.5,
+		PassageBoost:         0,
+		QuestionPassageBoost: 0,
+		PassageProximity:     0.25,
+		PassagePairs:         1,
+		PassageK1:            1.2,
+		PassageB:             0.75,
 	}
 }
 
@@ -137,11 +159,15 @@ func (p Params) Validate() error {
 	check(p.MinInformative >= 0, "min_informative must not be negative")
 	check(p.BM25K1 > 0 && p.BM25K1 <= 100, "bm25_k1 must be in (0, 100]")
 	check(p.BM25B >= 0 && p.BM25B <= 1, "bm25_b must be 0 to 1")
+	check(p.PassageK1 > 0 && p.PassageK1 <= 100, "passage_k1 must be in (0, 100]")
+	check(p.PassageB >= 0 && p.PassageB <= 1, "passage_b must be 0 to 1")
 	for _, w := range []struct {
 		name string
 		v    float64
 	}{{"exact_weight", p.ExactWeight}, {"exact_boost", p.ExactBoost}, {"pair_boost", p.PairBoost},
-		{"title_boost", p.TitleBoost}, {"lead_boost", p.LeadBoost}} {
+		{"title_boost", p.TitleBoost}, {"lead_boost", p.LeadBoost}, {"passage_boost", p.PassageBoost},
+		{"question_passage_boost", p.QuestionPassageBoost}, {"passage_proximity", p.PassageProximity},
+		{"passage_pairs", p.PassagePairs}} {
 		check(w.v >= 0 && w.v <= 1000, w.name+" must be 0 to 1000")
 	}
 	if len(bad) > 0 {

@@ -27,6 +27,8 @@ type Query struct {
 	Phrases        []string `json:"phrases,omitempty"`
 	ExcludeWords   []string `json:"exclude_words,omitempty"`
 	ExcludePhrases []string `json:"exclude_phrases,omitempty"`
+	// Asked reports that the query ends with a question mark.
+	Asked bool `json:"asked,omitempty"`
 }
 
 // isQuote reports whether r opens or closes a phrase: the ASCII quote and
@@ -35,7 +37,7 @@ func isQuote(r rune) bool { return r == '"' || r == '“' || r == '”' || r == 
 
 // ParseQuery parses a query string.
 func ParseQuery(s string) (Query, error) {
-	var q Query
+	q := Query{Asked: strings.HasSuffix(strings.TrimSpace(s), "?")}
 	if !utf8.ValidString(s) {
 		return q, fmt.Errorf("%w: query is not valid UTF-8", ErrBadQuery)
 	}

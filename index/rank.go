@@ -97,9 +97,16 @@ func (r *ranker) rescore(top []candidate) error {
 	if err := r.gather(top); err != nil {
 		return err
 	}
+	boost := r.p.PassageBoost
+	if r.q.question {
+		boost = r.p.QuestionPassageBoost
+	}
 	for i := range top {
 		c := &top[i]
 		c.score *= r.factor(c.ev)
+		if c.ev.passage.score > 0 {
+			c.score *= 1 + boost*c.ev.passage.score
+		}
 		c.tier = 0
 		if !r.q.verbose && c.ev.held() == len(r.q.syllables) {
 			c.tier = 1 + c.ev.exactCount()

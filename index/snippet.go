@@ -62,14 +62,22 @@ func mergeSpans(spans []span) []span {
 	return out
 }
 
-// snippet picks the unit of a that best matches — a paragraph's passage,
-// else the summary, else the first paragraph — and cuts a snippet from
-// it. The evidence tells where the query's syllables stand, so only the
+// snippet picks the unit of a that best matches — within the paragraph
+// that scored best as a passage, else any paragraph's, else the summary,
+// else the first paragraph — and cuts a snippet from it. The evidence tells where the query's syllables stand, so only the
 // chosen unit is analyzed, for its highlights. paragraph is the index of
 // the unit's paragraph in a.Paragraphs, or ParagraphSummary.
 func (m *matcher) snippet(a *corpus.Article, ev *evidence) (paragraph int, text string, highlights [][2]int) {
 	units := ev.layout.units
-	best, ok := m.bestUnit(ev, func(u unit) bool { return u.para >= 0 })
+	var best int
+	var ok bool
+	if p := ev.passage.para; p != ParagraphTitle {
+		// The paragraph that scored best as a passage; its best unit.
+		best, ok = m.bestUnit(ev, func(u unit) bool { return u.para == p })
+	}
+	if !ok {
+		best, ok = m.bestUnit(ev, func(u unit) bool { return u.para >= 0 })
+	}
 	if !ok {
 		if _, inSummary := m.bestUnit(ev, func(u unit) bool { return u.para == ParagraphSummary }); inSummary || len(a.Paragraphs) == 0 {
 			best, ok = 1, true

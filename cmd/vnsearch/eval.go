@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"iter"
@@ -22,7 +24,8 @@ import (
 func newEvalCommand(a *app) *cobra.Command {
 	var (
 		queriesPath, qrelsPath string
-		corpusPath, work, url  string
+		corpusPaths            []string
+		work, url, stock       string
 		dropTitles, noBaseline bool
 		jsonOut                bool
 		perQuery               string
@@ -71,7 +74,10 @@ of the indexes it is run on: pass --drop-titles.`,
 			if err != nil {
 				return err
 			}
-			engines, cleanup, err := a.evalEngines(ctx, corpusPath, work, url, dropTitles, noBaseline, &params)
+			if stock != "standard" && stock != "paragraphs" {
+				return usagef("--baseline %q: want standard or paragraphs", stock)
+			}
+			engines, cleanup, err := a.evalEngines(ctx, corpusPaths, work, url, stock, dropTitles, noBaseline, &params)
 			defer cleanup()
 			if err != nil {
 				return err
@@ -103,7 +109,8 @@ of the indexes it is run on: pass --drop-titles.`,
 	f := cmd.Flags()
 	f.StringVar(&queriesPath, "queries", "", `TSV of "qid<TAB>query"`)
 	f.StringVar(&qrelsPath, "qrels", "", `TSV of "qid<TAB>article_id[<TAB>paragraph]"`)
-	f.StringVar(&corpusPath, "corpus", "", "build vnsearch and stock Bleve indexes of this corpus and compare them")
+	f.StringArrayVar(&corpusPaths, "corpus", nil, "build vnsearch and stock Bleve indexes of this corpus (repeat for several) and compare them")
+	f.StringVar(&stock, "baseline", "standard", "the stock Bleve baseline: standard (an article a document) or paragraphs (a paragraph a document)")
 	f.StringVar(&work, "work", "", "with --corpus: keep the built indexes here, and reuse them")
 	f.StringVar(&url, "url", "", "evaluate the vnsearch server at this URL, e.g. http://127.0.0.1:8080")
 	f.BoolVar(&dropTitles, "drop-titles", false, "with --corpus: leave titles out of the indexes (known-item evaluation)")
@@ -117,18 +124,24 @@ of the indexes it is run on: pass --drop-titles.`,
 
 func newEvalGenCommand(a *app) *cobra.Command {
 	var (
-		corpusPath, out string
-		n               int
-		seed            uint64
+		corpusPath, out, task string
+		n                     int
+		seed                  uint64
 	)
 	cmd := &cobra.Command{
 		Use:   "gen --corpus PATH --out DIR",
-		Short: "Build a known-item evaluation from a corpus",
-		Long: `Sample N articles of the corpus, deterministically from --seed, and write
-their titles as queries — as written, without diacritics, with tone marks in
-the other placement style, decomposed (NFD), and with every other syllable
-stripped of diacritics — each judged to have its own article as the one
-relevant result. Writes DIR/queries.tsv and DIR/qrels.tsv.`,
+		Short: "Build a known-item or known-paragraph evaluation from a corpus",
+		Long: `--task title (the default): sample N articles of the corpus,
+deterministically from --seed, and write their titles as queries — as
+written, without diacritics, with tone marks in the other placement style,
+decomposed (NFD), and with every other syllable stripped of diacritics —
+each judged to have its own article as the one relevant result. Writes
+DIR/queries.tsv and DIR/qrels.tsv; evaluate with --drop-titles.
+
+--task paragraph: sample N paragraphs of articles of three paragraphs or
+more and write one sentence of each as a query (as written and without
+diacritics), judged to be answered by its paragraph; the corpus to evaluate
+on, with those sentences taken out, goes to DIR/corpus.jsonl.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if corpusPath == "" || out == "" {
@@ -138,12 +151,33 @@ relevant result. Writes DIR/queries.tsv and DIR/qrels.tsv.`,
 				return usagef("-n %d: want a positive number", n)
 			}
 			problems := 0
-			queries, qrels, err := eval.Gen(corpusArticles(cmd.Context(), corpusPath, &problems), n, seed)
+			articles := corpusArticles(cmd.Context(), corpusPath, &problems)
+			var (
+				queries []eval.Query
+				qrels   eval.Qrels
+				err     error
+				rewrite []corpus.Article
+			)
+			switch task {
+			case "title":
+				queries, qrels, err = eval.Gen(articles, n, seed)
+			case "paragraph":
+				queries, qrels, rewrite, err = eval.GenParagraphs(articles, n, seed)
+			default:
+				return usagef("--task %q: want title or paragraph", task)
+			}
 			if err != nil {
 				return err
 			}
 			if err := os.MkdirAll(out, 0o755); err != nil {
 				return err
+			}
+			evalCorpus := corpusPath
+			if rewrite != nil {
+				evalCorpus = filepath.Join(out, "corpus.jsonl")
+				if err := writeFile(evalCorpus, func(w io.Writer) error { return writeArticles(w, rewrite) }); err != nil {
+					return err
+				}
 			}
 			qPath, rPath := filepath.Join(out, "queries.tsv"), filepath.Join(out, "qrels.tsv")
 			if err := writeFile(qPath, func(w io.Writer) error { return eval.WriteQueries(w, queries) }); err != nil {
@@ -152,26 +186,33 @@ relevant result. Writes DIR/queries.tsv and DIR/qrels.tsv.`,
 			if err := writeFile(rPath, func(w io.Writer) error { return eval.WriteQrels(w, queries, qrels) }); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "wrote %d queries (%d titles × %d variants) to %s and %s",
-				len(queries), n, len(eval.Variants), qPath, rPath)
+			fmt.Fprintf(a.stdout, "wrote %d queries to %s and %s", len(queries), qPath, rPath)
 			if problems > 0 {
 				fmt.Fprintf(a.stdout, "; %d problems in the corpus were skipped", problems)
 			}
-			fmt.Fprintf(a.stdout, "\nnext: vnsearch eval --queries %s --qrels %s --corpus %s --drop-titles\n", qPath, rPath, corpusPath)
+			next := fmt.Sprintf("vnsearch eval --queries %s --qrels %s --corpus %s", qPath, rPath, evalCorpus)
+			if task == "title" {
+				next += " --drop-titles"
+			} else {
+				next += " --baseline paragraphs"
+			}
+			fmt.Fprintf(a.stdout, "\nnext: %s\n", next)
 			return nil
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&corpusPath, "corpus", "", "the articles: a file or directory vnsearch index reads")
 	f.StringVar(&out, "out", "", "directory to write queries.tsv and qrels.tsv to")
-	f.IntVarP(&n, "n", "n", 2000, "number of titles")
+	f.IntVarP(&n, "n", "n", 2000, "number of titles or paragraphs")
+	f.StringVar(&task, "task", "title", "title (known item) or paragraph (known paragraph)")
 	f.Uint64Var(&seed, "seed", 1, "seed of the sample")
 	return cmd
 }
 
 // evalEngines returns what the flags ask to evaluate, and a cleanup that
 // closes indexes and removes temporary ones.
-func (a *app) evalEngines(ctx context.Context, corpusPath, work, url string, dropTitles, noBaseline bool, params *index.Params) ([]eval.Engine, func(), error) {
+func (a *app) evalEngines(ctx context.Context, corpusPaths []string, work, url, stock string, dropTitles, noBaseline bool, params *index.Params) ([]eval.Engine, func(), error) {
+	haveCorpus := len(corpusPaths) > 0
 	var (
 		engines  []eval.Engine
 		cleanups []func()
@@ -182,7 +223,7 @@ func (a *app) evalEngines(ctx context.Context, corpusPath, work, url string, dro
 		}
 	}
 	dir := work
-	if corpusPath != "" && dir == "" {
+	if haveCorpus && dir == "" {
 		tmp, err := os.MkdirTemp("", "vnsearch-eval")
 		if err != nil {
 			return nil, cleanup, err
@@ -193,8 +234,8 @@ func (a *app) evalEngines(ctx context.Context, corpusPath, work, url string, dro
 	switch {
 	case url != "":
 		engines = append(engines, eval.Server{URL: url})
-	case corpusPath != "":
-		ix, err := a.buildEvalIndex(ctx, filepath.Join(dir, "vnsearch"), corpusPath, dropTitles)
+	case haveCorpus:
+		ix, err := a.buildEvalIndex(ctx, filepath.Join(dir, "vnsearch"), corpusPaths, dropTitles)
 		if err != nil {
 			return nil, cleanup, err
 		}
@@ -212,14 +253,14 @@ func (a *app) evalEngines(ctx context.Context, corpusPath, work, url string, dro
 		cleanups = append(cleanups, func() { ix.Close() })
 		engines = append(engines, eval.Index{Index: ix, Params: params})
 	}
-	if corpusPath != "" && !noBaseline {
-		stock, err := a.buildBaseline(ctx, filepath.Join(dir, "bleve-standard"), corpusPath, dropTitles)
+	if haveCorpus && !noBaseline {
+		engine, closer, err := a.buildBaseline(ctx, filepath.Join(dir, "bleve-"+stock), stock, corpusPaths, dropTitles)
 		if err != nil {
 			return nil, cleanup, err
 		}
-		cleanups = append(cleanups, func() { stock.Close() })
-		engines = append(engines, eval.Baseline{Index: stock})
-	} else if corpusPath == "" {
+		cleanups = append(cleanups, closer)
+		engines = append(engines, engine)
+	} else if !haveCorpus {
 		fmt.Fprintln(a.stderr, "vnsearch: no --corpus: no stock Bleve baseline to compare with")
 	}
 	return engines, cleanup, nil
@@ -227,7 +268,7 @@ func (a *app) evalEngines(ctx context.Context, corpusPath, work, url string, dro
 
 // buildEvalIndex opens the vnsearch index at path, building it from the
 // corpus first when it does not exist.
-func (a *app) buildEvalIndex(ctx context.Context, path, corpusPath string, dropTitles bool) (*index.Index, error) {
+func (a *app) buildEvalIndex(ctx context.Context, path string, corpusPaths []string, dropTitles bool) (*index.Index, error) {
 	if index.Exists(path) {
 		fmt.Fprintf(a.stderr, "vnsearch: reusing the vnsearch index at %s\n", path)
 		return index.Open(path, index.Options{ReadOnly: true})
@@ -238,7 +279,10 @@ func (a *app) buildEvalIndex(ctx context.Context, path, corpusPath string, dropT
 	}
 	start := time.Now()
 	problems := 0
-	stats, err := ix.AddStream(ctx, evalArticles(ctx, corpusPath, dropTitles, &problems), index.StreamOptions{})
+	stats, err := ix.AddStream(ctx, evalArticles(ctx, corpusPaths, dropTitles, &problems), index.StreamOptions{})
+	if err == nil {
+		err = ix.Compact(ctx)
+	}
 	if err != nil {
 		ix.Close()
 		return nil, err
@@ -248,34 +292,75 @@ func (a *app) buildEvalIndex(ctx context.Context, path, corpusPath string, dropT
 	return ix, nil
 }
 
-// buildBaseline opens the stock Bleve index at path, building it from the
-// corpus first when it does not exist.
-func (a *app) buildBaseline(ctx context.Context, path, corpusPath string, dropTitles bool) (*baseline.Index, error) {
-	if _, err := os.Stat(path); err == nil {
+// buildBaseline opens the stock Bleve index of the given kind at path,
+// building it from the corpus first when it does not exist.
+func (a *app) buildBaseline(ctx context.Context, path, kind string, corpusPaths []string, dropTitles bool) (eval.Engine, func(), error) {
+	_, statErr := os.Stat(path)
+	exists := statErr == nil
+	if exists {
 		fmt.Fprintf(a.stderr, "vnsearch: reusing the stock Bleve index at %s\n", path)
-		return baseline.Open(path)
-	}
-	stock, err := baseline.Create(path)
-	if err != nil {
-		return nil, err
 	}
 	start := time.Now()
 	problems := 0
-	n, err := stock.AddStream(ctx, evalArticles(ctx, corpusPath, dropTitles, &problems), 1000)
-	if err != nil {
-		stock.Close()
-		return nil, err
+	var (
+		engine eval.Engine
+		closer func()
+		n      int
+		err    error
+	)
+	switch kind {
+	case "paragraphs":
+		var ix *baseline.Paragraphs
+		if exists {
+			ix, err = baseline.OpenParagraphs(path)
+		} else if ix, err = baseline.CreateParagraphs(path); err == nil {
+			n, err = ix.AddStream(ctx, evalArticles(ctx, corpusPaths, dropTitles, &problems), 1000)
+		}
+		if ix != nil {
+			engine, closer = eval.BaselineParagraphs{Index: ix}, func() { ix.Close() }
+		}
+	default:
+		var ix *baseline.Index
+		if exists {
+			ix, err = baseline.Open(path)
+		} else if ix, err = baseline.Create(path); err == nil {
+			n, err = ix.AddStream(ctx, evalArticles(ctx, corpusPaths, dropTitles, &problems), 1000)
+		}
+		if ix != nil {
+			engine, closer = eval.Baseline{Index: ix}, func() { ix.Close() }
+		}
 	}
-	fmt.Fprintf(a.stderr, "vnsearch: built a stock Bleve index of %d articles at %s in %s\n", n, path, time.Since(start).Round(time.Millisecond))
-	return stock, nil
+	if err != nil {
+		if closer != nil {
+			closer()
+		}
+		return nil, nil, err
+	}
+	if !exists {
+		fmt.Fprintf(a.stderr, "vnsearch: built a stock Bleve index (%s) of %d articles at %s in %s\n", kind, n, path, time.Since(start).Round(time.Millisecond))
+	}
+	return engine, closer, nil
 }
 
-func evalArticles(ctx context.Context, corpusPath string, dropTitles bool, problems *int) iter.Seq[corpus.Article] {
-	articles := corpusArticles(ctx, corpusPath, problems)
+func evalArticles(ctx context.Context, corpusPaths []string, dropTitles bool, problems *int) iter.Seq[corpus.Article] {
+	articles, _ := corpus.Skip(corpus.Articles(ctx, corpusPaths...), func(*corpus.Problem) { *problems++ })
 	if dropTitles {
 		return eval.WithoutTitles(articles)
 	}
 	return articles
+}
+
+// writeArticles writes articles as JSON Lines.
+func writeArticles(w io.Writer, articles []corpus.Article) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	for i := range articles {
+		if err := enc.Encode(&articles[i]); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
 }
 
 // corpusArticles streams the articles under path, counting the problems

@@ -109,3 +109,20 @@ func WithoutTitles(articles iter.Seq[corpus.Article]) iter.Seq[corpus.Article] {
 		}
 	}
 }
+
+// BaselineParagraphs evaluates stock Bleve with one document a paragraph.
+type BaselineParagraphs struct{ Index *baseline.Paragraphs }
+
+func (e BaselineParagraphs) Name() string { return "bleve-paragraphs" }
+
+func (e BaselineParagraphs) Search(ctx context.Context, q string, k int) ([]Result, error) {
+	hits, err := e.Index.Search(ctx, q, k)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Result, len(hits))
+	for i, h := range hits {
+		out[i] = Result{ID: h.ID, Paragraph: h.Paragraph}
+	}
+	return out, nil
+}

@@ -132,7 +132,10 @@ type Outcome struct {
 	// ParagraphRight is set when the query has a paragraph judgment: the
 	// top article is relevant and its best paragraph is the judged one.
 	ParagraphRight *bool
-	NDCG           float64
+	// ParagraphRank is, when the query has a paragraph judgment, the rank
+	// of the first result naming a judged article and paragraph; 0 if none.
+	ParagraphRank int
+	NDCG          float64
 }
 
 // Run asks engine every query that has judgments and grades the answers.
@@ -177,6 +180,11 @@ func grade(q Query, judged []Judgment, results []Result, latency time.Duration) 
 			right := r.Paragraph == j.Paragraph
 			o.ParagraphRight = &right
 		}
+		if o.ParagraphRank == 0 && slices.ContainsFunc(judged, func(j Judgment) bool {
+			return j.Article == r.ID && j.Paragraph >= 0 && j.Paragraph == r.Paragraph
+		}) {
+			o.ParagraphRank = i + 1
+		}
 	}
 	if o.ParagraphRight == nil && slices.ContainsFunc(judged, func(j Judgment) bool { return j.Paragraph >= 0 }) {
 		wrong := false
@@ -197,9 +205,12 @@ type Metrics struct {
 	Recall1  float64 `json:"recall_at_1"`
 	Recall10 float64 `json:"recall_at_10"`
 	NDCG10   float64 `json:"ndcg_at_10"`
-	// ParagraphAccuracy is over the queries with paragraph judgments;
-	// nil when there are none.
+	// ParagraphAccuracy and ParagraphMRR are over the queries with
+	// paragraph judgments, nil when there are none: the share whose top
+	// result names the right article and paragraph, and the MRR@10 of
+	// (article, paragraph) results.
 	ParagraphAccuracy *float64 `json:"paragraph_accuracy_at_1,omitempty"`
+	ParagraphMRR      *float64 `json:"paragraph_mrr_at_10,omitempty"`
 	P50Ms             float64  `json:"latency_p50_ms"`
 	P95Ms             float64  `json:"latency_p95_ms"`
 	P99Ms             float64  `json:"latency_p99_ms"`
@@ -214,6 +225,7 @@ func Summarize(outcomes []Outcome, qrels Qrels) Metrics {
 	}
 	var latencies []time.Duration
 	paragraphs, right := 0, 0
+	var paragraphMRR float64
 	for _, o := range outcomes {
 		if o.Rank > 0 {
 			m.MRR += 1 / float64(o.Rank)
@@ -229,6 +241,9 @@ func Summarize(outcomes []Outcome, qrels Qrels) Metrics {
 			if *o.ParagraphRight {
 				right++
 			}
+			if o.ParagraphRank > 0 {
+				paragraphMRR += 1 / float64(o.ParagraphRank)
+			}
 		}
 		latencies = append(latencies, o.Latency)
 	}
@@ -240,6 +255,8 @@ func Summarize(outcomes []Outcome, qrels Qrels) Metrics {
 	if paragraphs > 0 {
 		acc := float64(right) / float64(paragraphs)
 		m.ParagraphAccuracy = &acc
+		pmrr := paragraphMRR / float64(paragraphs)
+		m.ParagraphMRR = &pmrr
 	}
 	slices.Sort(latencies)
 	pct := func(p float64) float64 {

@@ -3,6 +3,7 @@ package eval
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"path/filepath"
 	"slices"
@@ -218,5 +219,42 @@ func TestRunReportsEngineErrors(t *testing.T) {
 	_, err := Run(context.Background(), failing{}, []Query{{ID: "1", Text: "ma túy"}}, Qrels{"1": {{"a", -1}}})
 	if err == nil || !strings.Contains(err.Error(), "failing") || !strings.Contains(err.Error(), "ma túy") {
 		t.Errorf("error %v: want the engine and the query named", err)
+	}
+}
+
+func TestGenParagraphs(t *testing.T) {
+	var articles []corpus.Article
+	for i := range 20 {
+		articles = append(articles, corpus.Article{ID: fmt.Sprintf("a%d", i), Title: "Tin",
+			Paragraphs: []string{
+				"Đoạn một có câu đầu tiên khá dài để làm truy vấn thử nghiệm. Câu thứ hai.",
+				fmt.Sprintf("Đoạn hai số %d kể về chuyện ở làng bên cạnh con sông lớn. Rồi câu ngắn.", i),
+				"Đoạn ba chỉ một câu.",
+			}})
+	}
+	queries, qrels, rewritten, err := GenParagraphs(slices.Values(articles), 5, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(queries) != 10 || len(rewritten) != 20 {
+		t.Fatalf("%d queries, %d articles", len(queries), len(rewritten))
+	}
+	again, _, _, _ := GenParagraphs(slices.Values(articles), 5, 3)
+	if !slices.Equal(queries, again) {
+		t.Error("not deterministic")
+	}
+	byID := map[string]corpus.Article{}
+	for _, a := range rewritten {
+		byID[a.ID] = a
+	}
+	for _, q := range queries {
+		j := qrels[q.ID][0]
+		p := byID[j.Article].Paragraphs[j.Paragraph]
+		if q.Variant() == "written" && (strings.Contains(p, q.Text) || !strings.Contains(articles[0].Paragraphs[0]+articles[0].Paragraphs[1], strings.Fields(q.Text)[0])) {
+			t.Errorf("%s: %q still in its paragraph %q", q.ID, q.Text, p)
+		}
+		if strings.TrimSpace(p) == "" {
+			t.Errorf("%s: paragraph left empty", q.ID)
+		}
 	}
 }

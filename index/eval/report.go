@@ -50,12 +50,16 @@ func NewReport(outcomes map[string][]Outcome, engines []string, qrels Qrels) *Re
 	slices.Sort(rest)
 	r.Variants = append(r.Variants, rest...)
 
-	for _, v := range r.Variants {
+	variants := r.Variants
+	if len(variants) > 1 {
+		variants = append(variants, "all")
+	}
+	for _, v := range variants {
 		for _, e := range engines {
 			var these []Outcome
 			written := map[string][]string{}
 			for _, o := range outcomes[e] {
-				if o.Query.Variant() == v {
+				if o.Query.Variant() == v || v == "all" {
 					these = append(these, o)
 				}
 				if o.Query.Variant() == "written" {
@@ -63,7 +67,7 @@ func NewReport(outcomes map[string][]Outcome, engines []string, qrels Qrels) *Re
 				}
 			}
 			row := Row{Variant: v, Engine: e, Metrics: Summarize(these, qrels)}
-			if v != "written" && len(written) > 0 {
+			if v != "written" && v != "all" && len(written) > 0 {
 				same, n := 0, 0
 				for _, o := range these {
 					if w, ok := written[base(o.Query.ID)]; ok {
@@ -104,16 +108,16 @@ func (r *Report) Row(variant, engine string) (Row, bool) {
 // WriteTable writes the report as a table for people.
 func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "variant\tengine\tqueries\tMRR@10\tR@1\tR@10\tnDCG@10\tpara@1\tsame\tp50 ms\tp95 ms\tp99 ms\t")
+	fmt.Fprintln(tw, "variant\tengine\tqueries\tMRR@10\tR@1\tR@10\tnDCG@10\tpara@1\tpMRR@10\tsame\tp50 ms\tp95 ms\tp99 ms\t")
 	for _, row := range r.Rows {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%.4f\t%.4f\t%.4f\t%.4f\t%s\t%s\t%.1f\t%.1f\t%.1f\t\n",
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.4f\t%.4f\t%.4f\t%.4f\t%s\t%s\t%s\t%.1f\t%.1f\t%.1f\t\n",
 			row.Variant, row.Engine, row.Queries, row.MRR, row.Recall1, row.Recall10, row.NDCG10,
-			share(row.ParagraphAccuracy), share(row.SameAsWritten), row.P50Ms, row.P95Ms, row.P99Ms)
+			share(row.ParagraphAccuracy), share(row.ParagraphMRR), share(row.SameAsWritten), row.P50Ms, row.P95Ms, row.P99Ms)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintln(w, "para@1: top article right and its best paragraph right; same: share of queries answered exactly as the title as written")
+	_, err := fmt.Fprintln(w, "para@1: top article right and its best paragraph right; pMRR@10: MRR of (article, paragraph) results; same: share of queries answered exactly as the title as written")
 	return err
 }
 

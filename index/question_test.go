@@ -1,0 +1,33 @@
+package index
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestQuestionWordsLeftOut(t *testing.T) {
+	for _, tt := range []struct {
+		query    string
+		runs     []string
+		question bool
+	}{
+		{"Cuộc cách mạng Pháp diễn ra ở đâu?", []string{"Cuộc cách mạng Pháp diễn ra  , ?"}, true},
+		{"Ai là người đứng đầu đoàn đại biểu", []string{" ,  là người đứng đầu đoàn đại biểu"}, true},
+		{"Hội nghị lần thứ 8 được tổ chức khi nào?", []string{"Hội nghị lần thứ 8 được tổ chức  , ?"}, true},
+		{"bao nhieu nguoi chet?", []string{" ,  nguoi chet?"}, true},
+		// Without "?", a plain "nao" may be "não": kept.
+		{"chan thuong nao", []string{"chan thuong nao"}, false},
+		{"ma túy", []string{"ma túy"}, false},
+		// Nothing but question words: kept, so that something is searched.
+		{"ai?", []string{"ai?"}, true},
+	} {
+		q, err := ParseQuery(tt.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs, question := stripQuestion(q)
+		if question != tt.question || !slices.Equal(runs, tt.runs) {
+			t.Errorf("%q: %q, %v; want %q, %v", tt.query, runs, question, tt.runs, tt.question)
+		}
+	}
+}
