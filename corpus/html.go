@@ -27,9 +27,13 @@ type HTMLPage struct {
 	ContentType string
 }
 
-// maxHTMLNodes bounds the elements of one page, so that a hostile page
-// cannot make extraction take unbounded time or memory.
-const maxHTMLNodes = 200_000
+// maxHTMLNodes and maxHTMLDepth bound the nodes of one page and their
+// nesting, so that a hostile page cannot make extraction take unbounded
+// time or memory (news pages have a few thousand nodes, a few dozen deep).
+const (
+	maxHTMLNodes = 50_000
+	maxHTMLDepth = 256
+)
 
 // ParseHTML extracts the article of a news page: its metadata (title,
 // outlet, publication time, byline, canonical URL, section) from JSON-LD,
@@ -84,10 +88,19 @@ func parseHTMLDoc(text string) (*html.Node, error) {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	n := 0
-	for range doc.Descendants() {
+	for c := range doc.Descendants() {
 		n++
 		if n > maxHTMLNodes {
 			return nil, fmt.Errorf("%w: more than %d HTML nodes", ErrTooLarge, maxHTMLNodes)
+		}
+		if c.FirstChild == nil {
+			depth := 0
+			for p := c; p != nil; p = p.Parent {
+				depth++
+			}
+			if depth > maxHTMLDepth {
+				return nil, fmt.Errorf("%w: HTML nested more than %d deep", ErrTooLarge, maxHTMLDepth)
+			}
 		}
 	}
 	return doc, nil

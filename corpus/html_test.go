@@ -1,6 +1,7 @@
 package corpus
 
 import (
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -68,7 +69,8 @@ func htmlFixtures(t testing.TB, dir string) []htmlFixture {
 func nfc(s string) string { return norm.NFC.String(s) }
 
 func TestParseHTMLFixtures(t *testing.T) {
-	for _, f := range htmlFixtures(t, "testdata/html") {
+	fixtures := append(htmlFixtures(t, "testdata/html"), htmlFixtures(t, "testdata/html/holdout")...)
+	for _, f := range fixtures {
 		t.Run(filepath.Base(f.name), func(t *testing.T) {
 			a, err := ParseHTML(f.page, HTMLPage{Name: f.name})
 			if err != nil {
@@ -411,4 +413,47 @@ func FuzzParseHTML(f *testing.F) {
 			t.Fatal(fmt.Errorf("article does not marshal: %w", err))
 		}
 	})
+}
+
+func TestArticlesReadsHTML(t *testing.T) {
+	dir := t.TempDir()
+	page, err := os.ReadFile("testdata/html/vov-1.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gz strings.Builder
+	zw := gzip.NewWriter(&gz)
+	zw.Write(page)
+	zw.Close()
+	for name, data := range map[string]string{
+		"a.html":    string(page),
+		"b.HTM":     string(page),
+		"c.html.gz": gz.String(),
+		"d.css":     "body{}",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var origins []string
+	for a, err := range Articles(t.Context(), dir) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Title != "Việt Nam - Lào tăng cường hợp tác phòng, chống tội phạm ma túy" || len(a.Paragraphs) != 4 {
+			t.Errorf("%s: title %q, %d paragraphs", a.Origin, a.Title, len(a.Paragraphs))
+		}
+		origins = append(origins, filepath.Base(a.Origin))
+	}
+	if !slices.Equal(origins, []string{"a.html", "b.HTM", "c.html.gz"}) {
+		t.Errorf("read %q, want the .html, .htm and .html.gz files", origins)
+	}
+}
+
+func TestParseHTMLTooDeep(t *testing.T) {
+	page := strings.Repeat("<div>", maxHTMLDepth+1) + "<p>" + strings.Repeat("chữ ", 50) + ".</p>"
+	_, err := ParseHTML([]byte(page), HTMLPage{Name: "deep.html"})
+	if !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("err = %v, want ErrTooLarge", err)
+	}
 }

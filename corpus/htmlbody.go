@@ -205,10 +205,11 @@ func linkTextLen(n *html.Node) int {
 type textShares struct {
 	total     float64
 	contained map[*html.Node]float64
+	under     map[*html.Node]bool // memo of underChrome
 }
 
 func newTextShares(root *html.Node) *textShares {
-	ts := &textShares{contained: map[*html.Node]float64{}}
+	ts := &textShares{contained: map[*html.Node]float64{}, under: map[*html.Node]bool{}}
 	for n := range root.Descendants() {
 		if n.Type != html.ElementNode || !isParagraphBlock(n) {
 			continue
@@ -240,12 +241,15 @@ func (ts *textShares) isChrome(n *html.Node) bool {
 
 // underChrome reports whether n or an ancestor is chrome.
 func (ts *textShares) underChrome(n *html.Node) bool {
-	for p := n; p != nil && p.Type == html.ElementNode; p = p.Parent {
-		if ts.isChrome(p) {
-			return true
-		}
+	if n == nil || n.Type != html.ElementNode {
+		return false
 	}
-	return false
+	if u, ok := ts.under[n]; ok {
+		return u
+	}
+	u := ts.isChrome(n) || ts.underChrome(n.Parent)
+	ts.under[n] = u
+	return u
 }
 
 // bestContainer returns the element holding the article's paragraphs.

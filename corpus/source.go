@@ -68,7 +68,7 @@ func (e *emitter) problem(path string, line int, err error) bool {
 }
 
 // Articles streams every article under paths, in order: a file is read by
-// its extension (.txt pages, .jsonl/.ndjson/.json JSON, any of them .gz);
+// its extension (.txt pages, .html/.htm pages, .jsonl/.ndjson/.json JSON, any of them .gz);
 // a directory is walked recursively in lexical order, reading the files
 // with those extensions and skipping names that start with a dot. Symbolic
 // links are followed; a link back into a directory being walked is
@@ -100,6 +100,7 @@ const (
 	kindNone fileKind = iota
 	kindPage
 	kindJSON
+	kindHTML
 )
 
 // kindOf tells how to read a file from its name.
@@ -111,6 +112,8 @@ func kindOf(name string) fileKind {
 		return kindPage
 	case ".jsonl", ".ndjson", ".json":
 		return kindJSON
+	case ".html", ".htm":
+		return kindHTML
 	}
 	return kindNone
 }
@@ -143,7 +146,7 @@ func (w *osWalker) root(p string) bool {
 	}
 	k := kindOf(p)
 	if k == kindNone {
-		return w.e.problem(p, 0, fmt.Errorf("%w: want .txt, .jsonl, .ndjson or .json, optionally .gz", ErrUnsupported))
+		return w.e.problem(p, 0, fmt.Errorf("%w: want .txt, .html, .htm, .jsonl, .ndjson or .json, optionally .gz", ErrUnsupported))
 	}
 	return w.file(p, real, k)
 }
@@ -284,6 +287,10 @@ func (e *emitter) readFile(p string, k fileKind, open func() (io.ReadCloser, err
 	if len(data) > maxPage {
 		return e.problem(p, 0, fmt.Errorf("%w: page over %d MiB", ErrTooLarge, maxPage>>20))
 	}
+	if k == kindHTML {
+		a, err := ParseHTML(data, HTMLPage{Name: p})
+		return e.emit(a, err)
+	}
 	a, err := ParsePage(data, p)
 	return e.emit(a, err)
 }
@@ -312,7 +319,7 @@ func ArticlesFS(ctx context.Context, fsys fs.FS, root string) iter.Seq2[Article,
 		if !fi.IsDir() {
 			k := kindOf(root)
 			if k == kindNone {
-				e.problem(root, 0, fmt.Errorf("%w: want .txt, .jsonl, .ndjson or .json, optionally .gz", ErrUnsupported))
+				e.problem(root, 0, fmt.Errorf("%w: want .txt, .html, .htm, .jsonl, .ndjson or .json, optionally .gz", ErrUnsupported))
 				return
 			}
 			e.readFile(root, k, open(root))
