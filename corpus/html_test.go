@@ -457,3 +457,18 @@ func TestParseHTMLTooDeep(t *testing.T) {
 		t.Fatalf("err = %v, want ErrTooLarge", err)
 	}
 }
+
+func TestCompleteAndIsSource(t *testing.T) {
+	a := Article{URL: "https://VnExpress.net/a.html#top", Title: "T", Summary: "Tóm tắt."}
+	Complete(&a)
+	b := Article{URL: "https://vnexpress.net/a.html", Title: "Khác", Paragraphs: []string{"x"}}
+	Complete(&b)
+	if a.ID == "" || a.ID != b.ID || a.Hash == "" || a.Hash == b.Hash {
+		t.Errorf("IDs %q %q hashes %q %q: want one ID per URL, hashes by content", a.ID, b.ID, a.Hash, b.Hash)
+	}
+	for name, want := range map[string]bool{"a.html": true, "a.HTM.gz": true, "a.txt": true, "a.jsonl": true, "a.html.part": false, "a.tmp": false, "a.css": false} {
+		if IsSource(name) != want {
+			t.Errorf("IsSource(%q) = %v", name, !want)
+		}
+	}
+}
