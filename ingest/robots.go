@@ -75,10 +75,10 @@ func robotsMatch(pattern, path string) bool {
 }
 
 // parseRobots reads the group of a robots.txt for agent: the group whose
-// user-agent line names it (case-insensitively, by product token), else
-// the "*" group.
+// user-agent line names its product token (case-insensitively), else the
+// "*" group.
 func parseRobots(data []byte, agent string) *robots {
-	agent = strings.ToLower(agent)
+	token := strings.TrimSpace(strings.SplitN(strings.ToLower(agent), "/", 2)[0])
 	var (
 		specific, general *robots
 		current           []*robots // groups the lines being read belong to
@@ -110,7 +110,7 @@ func parseRobots(data []byte, agent string) *robots {
 					general = &robots{}
 				}
 				current = append(current, general)
-			case name != "" && strings.Contains(agent, strings.SplitN(name, "/", 2)[0]):
+			case strings.TrimSpace(strings.SplitN(name, "/", 2)[0]) == token:
 				if specific == nil {
 					specific = &robots{}
 				}
