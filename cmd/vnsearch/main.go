@@ -126,6 +126,7 @@ search and serve build it from the five seed articles embedded in vnsearch.`,
 		newStatsCommand,
 		newCompactCommand,
 		newServeCommand,
+		newFollowCommand,
 		newEvalCommand,
 	}
 	for _, newCommand := range commands {

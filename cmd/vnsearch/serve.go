@@ -28,6 +28,7 @@ const (
 
 func newServeCommand(a *app) *cobra.Command {
 	var addr, token string
+	var feeds ingestFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the index over HTTP: a JSON API and a search page",
@@ -45,7 +46,12 @@ in flight and exit.
 
 Writes need Authorization: Bearer TOKEN, the token set by --token or
 $VNSEARCH_TOKEN; without one they are refused. Without a token the server
-only listens on a loopback address.`,
+only listens on a loopback address.
+
+With --follow FILE the server also follows the RSS and Atom feeds listed in
+FILE (one URL a line), as "vnsearch follow" does; with --watch DIR it indexes
+the files dropped or changed under DIR, and with --prune removes the
+articles of files that go away. GET /stats shows both.`,
 		Example: `  vnsearch serve
   VNSEARCH_TOKEN=s3cret vnsearch serve --addr :8080`,
 		Args: exactArgs(0, "no arguments"),
@@ -56,16 +62,20 @@ only listens on a loopback address.`,
 			if err := server.CheckAddr(addr, token); err != nil {
 				return &usageError{"--addr: " + err.Error()}
 			}
-			return a.serve(cmd.Context(), addr, token)
+			if err := feeds.check(); err != nil {
+				return err
+			}
+			return a.serve(cmd.Context(), addr, token, feeds)
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
 	cmd.Flags().StringVar(&token, "token", "", "bearer token that writes must present (default $VNSEARCH_TOKEN)")
+	feeds.register(cmd)
 	return cmd
 }
 
 // serve runs the server until ctx is canceled.
-func (a *app) serve(ctx context.Context, addr, token string) error {
+func (a *app) serve(ctx context.Context, addr, token string, feeds ingestFlags) error {
 	loc, err := a.where()
 	if err != nil {
 		return err
@@ -89,7 +99,12 @@ func (a *app) serve(ctx context.Context, addr, token string) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	logger := slog.New(slog.NewTextHandler(a.stderr, nil))
-	handler := server.New(server.Config{Index: ix, Token: token, Logger: logger})
+	ingesting, err := feeds.start(ctx, ix, logger)
+	if err != nil {
+		return err
+	}
+	defer ingesting.Stop()
+	handler := server.New(server.Config{Index: ix, Token: token, Logger: logger, Ingest: ingesting.Status})
 	// Requests run on a context of their own, canceled only when a
 	// shutdown outlasts its timeout: a signal must not cut a write short.
 	requests, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
@@ -128,8 +143,11 @@ func (a *app) serve(ctx context.Context, addr, token string) error {
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serving on %s: %w", ln.Addr(), err)
 	}
-	// Wait for handlers still using the index (after a forced close)
-	// before closing it.
+	// Wait for the feeds and folders followed, and for handlers still
+	// using the index (after a forced close), before closing it.
+	if err := ingesting.Stop(); err != nil {
+		fmt.Fprintf(a.stderr, "vnsearch: %v\n", err)
+	}
 	handler.Close()
 	closed = true
 	if err := ix.Close(); err != nil {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/vnsearch/vnsearch/cmd/internal/api"
 	"github.com/vnsearch/vnsearch/index"
+	"github.com/vnsearch/vnsearch/ingest"
 )
 
 // DefaultMaxBodyBytes bounds a POST /articles body unless Config says
@@ -42,6 +43,9 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxBodyBytes bounds a request body; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// Ingest, when set, tells what the feeds followed and the folders
+	// watched have brought in, for GET /stats.
+	Ingest func() ingest.Status
 }
 
 // Server answers the HTTP API. It is an http.Handler.
@@ -51,6 +55,7 @@ type Server struct {
 	log     *slog.Logger
 	maxBody int64
 	mux     *http.ServeMux
+	ingest  func() ingest.Status
 
 	// gate is held for reading by every request while it uses the
 	// index, and for writing by Close, which waits for those requests.
@@ -68,6 +73,7 @@ func New(cfg Config) *Server {
 		log:     cfg.Logger,
 		maxBody: cfg.MaxBodyBytes,
 		mux:     http.NewServeMux(),
+		ingest:  cfg.Ingest,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
