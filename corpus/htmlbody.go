@@ -103,12 +103,6 @@ var chromeTokens = map[string]bool{
 // chrome only on an element holding less than half the page's text.
 var layoutWords = []string{"sidebar", "header", "aside", "widget", "author", "search"}
 
-// isChrome reports an element whose class, id or type names site chrome.
-func isChrome(n *html.Node) bool {
-	chrome, _ := chromeNames(n)
-	return chrome
-}
-
 // chromeNames reports whether n's class, id or type names chrome, and
 // whether only by a layout word.
 func chromeNames(n *html.Node) (chrome, layoutOnly bool) {

@@ -70,7 +70,9 @@ func TestServeFollowsAndWatchesEndToEnd(t *testing.T) {
 		}
 		return false
 	}
-	eventually("the dropped file is searchable", func() bool { return has(search("cà phê xuất khẩu"), "Giá cà phê xuất khẩu lập kỷ lục mới") })
+	eventually("the dropped file is searchable", func() bool {
+		return has(search("cà phê xuất khẩu"), "Giá cà phê xuất khẩu lập kỷ lục mới")
+	})
 	eventually("the feed's page is searchable", func() bool {
 		return has(search("ma túy Lào"), "Việt Nam - Lào tăng cường hợp tác phòng, chống tội phạm ma túy")
 	})
@@ -93,7 +95,9 @@ func TestServeFollowsAndWatchesEndToEnd(t *testing.T) {
 	if err := os.Remove(dropped); err != nil {
 		t.Fatal(err)
 	}
-	eventually("the deleted file's article is gone", func() bool { return !has(search("cà phê xuất khẩu"), "Giá cà phê xuất khẩu lập kỷ lục mới") })
+	eventually("the deleted file's article is gone", func() bool {
+		return !has(search("cà phê xuất khẩu"), "Giá cà phê xuất khẩu lập kỷ lục mới")
+	})
 	p.stop(t)
 	if strings.Contains(p.log(), "level=ERROR") {
 		t.Errorf("errors logged:\n%s", p.log())
