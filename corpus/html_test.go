@@ -472,3 +472,17 @@ func TestCompleteAndIsSource(t *testing.T) {
 		}
 	}
 }
+
+func TestParseHTMLDateNotFromBanner(t *testing.T) {
+	page := `<html><body><header class="site"><span class="date-now">Thứ Hai, 12/01/2026</span><time datetime="2026-01-12">Hôm nay</time></header>
+<div class="main"><h1>Khánh thành cầu mới bắc qua sông Hồng</h1><span class="post-date">15/03/2024 10:30</span>
+<div class="content"><p>Sáng nay, cây cầu mới bắc qua sông Hồng đã chính thức được khánh thành và thông xe sau hai năm thi công.</p>
+<p>Cây cầu dài hơn hai km, có sáu làn xe, giúp giảm tải cho các cây cầu hiện có trong giờ cao điểm.</p></div></div></body></html>`
+	a, err := ParseHTML([]byte(page), HTMLPage{Name: "p.html"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Published.String() != "2024-03-15" {
+		t.Errorf("published %q: want the article's date, not the banner's", a.Published)
+	}
+}

@@ -38,7 +38,8 @@ var vietnamTime = time.FixedZone("ICT", 7*3600)
 func readMeta(doc *html.Node, base *url.URL) *pageMeta {
 	m := &pageMeta{}
 	metas := map[string]string{}
-	var titleTag, canonical, timeAttr string
+	var titleTag, canonical string
+	var times []*html.Node // <time datetime>
 	var ld ldArticle
 	var crumbs []string
 	for n := range doc.Descendants() {
@@ -76,8 +77,8 @@ func readMeta(doc *html.Node, base *url.URL) *pageMeta {
 				m.h1 = n
 			}
 		case atom.Time:
-			if timeAttr == "" {
-				timeAttr = strings.TrimSpace(attr(n, "datetime"))
+			if strings.TrimSpace(attr(n, "datetime")) != "" {
+				times = append(times, n)
 			}
 		}
 	}
@@ -107,14 +108,18 @@ func readMeta(doc *html.Node, base *url.URL) *pageMeta {
 
 	for _, s := range []string{ld.published, metas["article:published_time"], metas["datepublished"],
 		metas["pubdate"], metas["publishdate"], metas["og:published_time"], metas["dc.date.issued"],
-		metas["dcterms.created"], metas["dc.date"], timeAttr} {
+		metas["dcterms.created"], metas["dc.date"], attrOf(m.articleFirst(times), "datetime", false)} {
 		if d, ok := parseMachineDate(s); ok {
 			m.published = d
 			break
 		}
 	}
 	if m.published.IsZero() {
-		m.published = visibleDate(doc)
+		m.published = m.visibleDate(doc)
+	}
+	if m.published.IsZero() {
+		// Only a <time> in the banner: better than nothing.
+		m.published, _ = parseMachineDate(attrOf(m.articleFirst(times), "datetime", true))
 	}
 
 	m.byline = ld.author
@@ -345,9 +350,66 @@ func parseMachineDate(s string) (Date, bool) {
 	return Date{}, false
 }
 
+// articleFirst returns the first of nodes (in document order) that comes
+// after the headline and is not in the page's header, else the first not
+// in a header, else the first: a date in the site's banner is the day of
+// the visit, not of the article.
+func (m *pageMeta) articleFirst(nodes []*html.Node) *html.Node {
+	var notHeader *html.Node
+	for _, n := range nodes {
+		if inPageHeader(n) {
+			continue
+		}
+		if m.h1 == nil || before(m.h1, n) {
+			return n
+		}
+		if notHeader == nil {
+			notHeader = n
+		}
+	}
+	if notHeader != nil {
+		return notHeader
+	}
+	if len(nodes) > 0 {
+		return nodes[0]
+	}
+	return nil
+}
+
+// inPageHeader reports whether n is inside a <header> or <nav>, or an
+// element named a page header or top bar, that does not hold the
+// headline.
+func inPageHeader(n *html.Node) bool {
+	for p := n.Parent; p != nil && p.Type == html.ElementNode; p = p.Parent {
+		names := strings.ToLower(attr(p, "class") + " " + attr(p, "id"))
+		if p.DataAtom == atom.Header || p.DataAtom == atom.Nav || strings.Contains(names, "topbar") ||
+			strings.Contains(names, "top-bar") || strings.Contains(names, "page-header") || hasToken(names, "header") {
+			for c := range p.Descendants() {
+				if c.DataAtom == atom.H1 {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// attrOf returns n's attribute key; with banner false, nothing for a
+// node in the page's header.
+func attrOf(n *html.Node, key string, banner bool) string {
+	if n == nil || (!banner && inPageHeader(n)) {
+		return ""
+	}
+	return strings.TrimSpace(attr(n, key))
+}
+
 // visibleDate finds a date line ("Thứ Hai, 12/05/2024 10:30 (GMT+7)") in
-// a short element whose class names a date or time.
-func visibleDate(doc *html.Node) Date {
+// a short element whose class names a date or time, preferring one by the
+// article to one in the site's banner.
+func (m *pageMeta) visibleDate(doc *html.Node) Date {
+	var nodes []*html.Node
+	dates := map[*html.Node]Date{}
 	for n := range doc.Descendants() {
 		if n.Type != html.ElementNode || isSkippedTag(n) {
 			continue
@@ -360,15 +422,20 @@ func visibleDate(doc *html.Node) Date {
 		if t == "" || len(t) > 80 {
 			continue
 		}
-		if d, ok := dateLine(t); ok {
-			return d
-		}
-		// "Thứ Ba, 15:30, 09/07/2024": the time before the date.
-		if m := reDMY.FindStringIndex(t); m != nil {
-			if d, ok := dateLine(t[m[0]:]); ok {
-				return d
+		d, ok := dateLine(t)
+		if !ok {
+			// "Thứ Ba, 15:30, 09/07/2024": the time before the date.
+			if loc := reDMY.FindStringIndex(t); loc != nil {
+				d, ok = dateLine(t[loc[0]:])
 			}
 		}
+		if ok {
+			nodes = append(nodes, n)
+			dates[n] = d
+		}
+	}
+	if n := m.articleFirst(nodes); n != nil && !inPageHeader(n) {
+		return dates[n]
 	}
 	return Date{}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"mime"
 	"net/url"
 	"strings"
 	"sync"
@@ -372,6 +373,9 @@ func (f *Follower) fetchPage(ctx context.Context, link string) (corpus.Article, 
 	resp, err := f.opts.Fetcher.Get(ctx, link, Validators{})
 	if err != nil {
 		return corpus.Article{}, err
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.ContentType); resp.ContentType != "" && mt != "text/html" && mt != "application/xhtml+xml" {
+		return corpus.Article{}, fmt.Errorf("fetch %s: not a web page (%s)", link, mt)
 	}
 	a, err := corpus.ParseHTML(resp.Body, corpus.HTMLPage{URL: resp.URL, ContentType: resp.ContentType})
 	if err != nil {

@@ -49,8 +49,10 @@ type WatchOptions struct {
 
 // WatchStatus describes one folder watched.
 type WatchStatus struct {
-	Dir         string    `json:"dir"`
-	Files       int       `json:"files"` // files of articles under it
+	Dir   string `json:"dir"`
+	Files int    `json:"files"` // files of articles under it
+	// LastScan is when the folder was last walked in full; zero until the
+	// first walk (and the indexing it calls for) is done.
 	LastScan    time.Time `json:"last_scan,omitzero"`
 	LastChange  time.Time `json:"last_change,omitzero"`
 	Added       int       `json:"added"`   // articles new to the index
@@ -143,6 +145,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	for _, d := range w.dirs {
 		w.addTree(fw, d)
 	}
+	start := time.Now()
 	w.scan(fw, w.opts.SkipInitial)
 	if !w.opts.SkipInitial {
 		read := w.settle(ctx, true)
@@ -153,6 +156,12 @@ func (w *Watcher) Run(ctx context.Context) error {
 			w.pruneAbsent(ctx, read)
 		}
 	}
+	// LastScan says the first pass (reading, pruning) is done.
+	w.mu.Lock()
+	for i := range w.status {
+		w.status[i].LastScan = start.UTC()
+	}
+	w.mu.Unlock()
 
 	tick := time.NewTicker(max(w.opts.Settle/4, 10*time.Millisecond))
 	defer tick.Stop()
@@ -263,7 +272,9 @@ func (w *Watcher) scan(fw *fsnotify.Watcher, record bool) {
 	}
 	w.mu.Lock()
 	for i := range w.status {
-		w.status[i].LastScan = now.UTC()
+		if !w.status[i].LastScan.IsZero() { // the first pass sets it when done
+			w.status[i].LastScan = now.UTC()
+		}
 	}
 	w.mu.Unlock()
 	w.countFiles()

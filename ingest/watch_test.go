@@ -156,7 +156,7 @@ func TestWatcherRestartPrunesFilesGoneMeanwhile(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- w.Run(ctx) }()
-		within(t, "the start-up scan", func() bool { return w.Status()[0].LastChange.After(time.Time{}) })
+		within(t, "the start-up scan", func() bool { return !w.Status()[0].LastScan.IsZero() })
 		cancel()
 		<-done
 	}
