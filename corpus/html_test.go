@@ -486,3 +486,28 @@ func TestParseHTMLDateNotFromBanner(t *testing.T) {
 		t.Errorf("published %q: want the article's date, not the banner's", a.Published)
 	}
 }
+
+func TestParseHTMLListsAndSubheadings(t *testing.T) {
+	page := `<html><body><h1>Những điểm mới của luật giao thông năm nay</h1><article>
+<p>Luật Trật tự, an toàn giao thông đường bộ có hiệu lực từ đầu năm nay với nhiều quy định mới đáng chú ý.</p>
+<h2>Những thay đổi chính</h2>
+<ul><li>Trẻ em dưới 10 tuổi phải ngồi ghế riêng trên ôtô</li><li>Bằng lái có 12 điểm mỗi năm</li></ul>
+<p style="text-align:center"><em>Cảnh sát giao thông kiểm tra giấy tờ</em></p>
+<p>Người vi phạm sẽ bị trừ điểm giấy phép lái xe tùy theo mức độ, và phải học lại luật khi bị trừ hết điểm.</p>
+<p><a href="/x">Tai nạn giao thông giảm mạnh sau một năm áp dụng luật mới</a></p>
+</article></body></html>`
+	a, err := ParseHTML([]byte(page), HTMLPage{Name: "p.html"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"Luật Trật tự, an toàn giao thông đường bộ có hiệu lực từ đầu năm nay với nhiều quy định mới đáng chú ý.",
+		"Những thay đổi chính",
+		"Trẻ em dưới 10 tuổi phải ngồi ghế riêng trên ôtô",
+		"Bằng lái có 12 điểm mỗi năm",
+		"Người vi phạm sẽ bị trừ điểm giấy phép lái xe tùy theo mức độ, và phải học lại luật khi bị trừ hết điểm.",
+	}
+	if !slices.Equal(a.Paragraphs, want) {
+		t.Errorf("paragraphs:\n got %q\nwant %q (subheading and list kept, caption and related link dropped)", a.Paragraphs, want)
+	}
+}

@@ -399,6 +399,7 @@ type block struct {
 	italic    bool // all its text is italic
 	centered  bool
 	right     bool // right-aligned, as credits are
+	listItem  bool // an <li>: lists need no closing punctuation
 	linkRunes int
 }
 
@@ -542,6 +543,8 @@ func makeBlock(run []*html.Node, ctx *html.Node) (block, bool) {
 		switch p.DataAtom {
 		case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
 			b.heading = true
+		case atom.Li:
+			b.listItem = true
 		case atom.B, atom.Strong:
 			boldRunes = total
 		case atom.I, atom.Em:
@@ -605,7 +608,7 @@ func cleanBlocks(blocks []block, m *pageMeta, summary string) ([]string, string)
 			continue
 		case b.centered && b.italic && n <= 300:
 			continue // a caption under a picture
-		case !endsSentence(t) && n <= 160 && !((b.heading || b.bold) && !b.italic && !b.centered):
+		case !endsSentence(t) && n <= 160 && !((b.heading || b.bold || b.listItem) && !b.italic && !b.centered):
 			continue // caption or widget label; headings and bold lines are subheadings
 		}
 		k := lowerKey(t)
