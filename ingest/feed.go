@@ -286,6 +286,9 @@ func (f *Follower) poll(ctx context.Context, fd *feed) {
 	if len(articles) > 0 {
 		stats, err := f.ix.Add(ctx, articles)
 		if err != nil {
+			if ctx.Err() != nil {
+				return // stopping: the next run does it all again
+			}
 			// Nothing of this poll is remembered: it is all done again.
 			f.log.Error("indexing feed items", "feed", fd.url, "err", err)
 			f.mu.Lock()
