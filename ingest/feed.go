@@ -267,7 +267,7 @@ func (f *Follower) poll(ctx context.Context, fd *feed) {
 			rec.fail(now, it.URL, err)
 			up.LastError = err.Error()
 			up.NextTry = now.Add(f.backoff(up.Tries, 0))
-			if up.Tries >= f.opts.MaxTries {
+			if up.Tries >= f.opts.MaxTries || permanent(err) {
 				up.NextTry = time.Time{} // keep the summary for good
 			}
 			updates[key] = &up
@@ -364,7 +364,7 @@ func (f *Follower) newItem(ctx context.Context, feedURL string, rec *feedRecord,
 	a = summaryArticle(it, link)
 	ir.ID = a.ID
 	ir.SummaryOnly, ir.Tries, ir.LastError = true, 1, err.Error()
-	if link != "" && f.opts.MaxTries > 1 {
+	if link != "" && f.opts.MaxTries > 1 && !permanent(err) {
 		ir.NextTry = now.Add(f.backoff(1, 0))
 	}
 	f.log.Warn("item indexed from its summary", "feed", feedURL, "url", link, "err", err)
@@ -378,7 +378,7 @@ func (f *Follower) fetchPage(ctx context.Context, link string) (corpus.Article, 
 		return corpus.Article{}, err
 	}
 	if mt, _, _ := mime.ParseMediaType(resp.ContentType); resp.ContentType != "" && mt != "text/html" && mt != "application/xhtml+xml" {
-		return corpus.Article{}, fmt.Errorf("fetch %s: not a web page (%s)", link, mt)
+		return corpus.Article{}, fmt.Errorf("fetch %s: %w (%s)", link, errNotPage, mt)
 	}
 	a, err := corpus.ParseHTML(resp.Body, corpus.HTMLPage{URL: resp.URL, ContentType: resp.ContentType})
 	if err != nil {
@@ -390,6 +390,16 @@ func (f *Follower) fetchPage(ctx context.Context, link string) (corpus.Article, 
 		corpus.Complete(&a)
 	}
 	return a, nil
+}
+
+// errNotPage: the item links to something else than a web page.
+var errNotPage = errors.New("not a web page")
+
+// permanent reports failures that fetching again would not mend: the
+// link is not a web page, or the page holds no article.
+func permanent(err error) bool {
+	var p *corpus.Problem
+	return errors.Is(err, errNotPage) || errors.As(err, &p)
 }
 
 // itemKey identifies an item across polls: its GUID, else its link.

@@ -415,3 +415,47 @@ func TestReadFeedList(t *testing.T) {
 		t.Errorf("a line that is not a URL: err = %v, want it named by file and line", err)
 	}
 }
+
+func TestFollowerGivesUpOnWhatIsNotAnArticle(t *testing.T) {
+	ctx := context.Background()
+	news := newSite(t)
+	news.handle("/rss.xml", serveFeed(rss("T",
+		[3]string{"Báo cáo thường niên", news.url("/report.pdf"), "Báo cáo thường niên năm 2023 của ngân hàng."},
+		[3]string{"Video: bão đổ bộ", news.url("/video.html"), "Video bão đổ bộ vào Quảng Ninh."},
+		[3]string{"Chuyển hướng", news.url("/moved.html"), "Bài đã chuyển sang trang khác."},
+	), "application/rss+xml", false))
+	news.handle("/report.pdf", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/pdf")
+		w.Write([]byte("%PDF-1.4"))
+	})
+	news.handle("/video.html", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<html><body><nav><a>Trang chủ</a></nav><video src="v.mp4"></video></body></html>`)
+	})
+	// A redirect to a host whose robots.txt forbids vnsearch.
+	closed := newSite(t)
+	closed.handle("/robots.txt", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "User-agent: vnsearch\nDisallow: /\n") })
+	closed.handle("/a.html", servePage(t, "vov-1.html", "text/html"))
+	news.handle("/moved.html", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, closed.url("/a.html"), http.StatusMovedPermanently)
+	})
+	ix := newIndex(t)
+	clk := newClock()
+	f := testFollower(t, ix, clk, news.url("/rss.xml"))
+	f.PollDue(ctx)
+	if n := closed.count("/a.html"); n != 0 {
+		t.Errorf("followed a redirect robots.txt forbids (%d requests)", n)
+	}
+	for _, p := range []string{"/report.pdf", "/video.html", "/moved.html"} {
+		if a, err := ix.Get(ctx, summaryID(news.url(p))); err != nil || a.Summary == "" {
+			t.Errorf("%s: %+v, %v; want it indexed from its summary", p, a, err)
+		}
+	}
+	// A PDF and a page without an article are not fetched again; the
+	// redirect (robots.txt may change) is.
+	clk.Advance(2 * time.Hour)
+	f.PollDue(ctx)
+	if news.count("/report.pdf") != 1 || news.count("/video.html") != 1 || news.count("/moved.html") != 2 {
+		t.Errorf("fetched again: pdf %d, video %d, redirect %d; want 1, 1, 2",
+			news.count("/report.pdf"), news.count("/video.html"), news.count("/moved.html"))
+	}
+}

@@ -123,6 +123,16 @@ func NewFetcher(opts FetchOptions) *Fetcher {
 			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 				return fmt.Errorf("redirect to a %s URL", req.URL.Scheme)
 			}
+			// The place redirected to has its own robots.txt.
+			if !strings.EqualFold(req.URL.Host, via[len(via)-1].URL.Host) {
+				ok, err := f.robots.allowed(req.Context(), req.URL)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return fmt.Errorf("redirect to %s: %w", req.URL, ErrDisallowed)
+				}
+			}
 			return nil
 		},
 	}
