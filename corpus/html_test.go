@@ -511,3 +511,22 @@ func TestParseHTMLListsAndSubheadings(t *testing.T) {
 		t.Errorf("paragraphs:\n got %q\nwant %q (subheading and list kept, caption and related link dropped)", a.Paragraphs, want)
 	}
 }
+
+// TestParseHTMLBodyWithChromeishName: a site may give its article's
+// wrapper a name that elsewhere marks chrome ("content-share"); holding
+// the text, it is the body all the same, while the share bar is not.
+func TestParseHTMLBodyWithChromeishName(t *testing.T) {
+	page := `<html><body><h1>Hà Nội khởi công cầu Trần Hưng Đạo bắc qua sông Hồng</h1>
+<div class="detail-content content-share social-box">
+<p>Sáng nay, Hà Nội khởi công xây dựng cầu Trần Hưng Đạo, cây cầu thứ tám bắc qua sông Hồng ở nội thành.</p>
+<p>Cây cầu dài gần sáu km, có sáu làn xe, dự kiến hoàn thành sau ba năm thi công với tổng vốn hơn tám nghìn tỷ đồng.</p>
+<div class="share-bar"><p>Chia sẻ bài viết này với bạn bè của bạn qua Facebook, Zalo hoặc email để cùng theo dõi.</p></div>
+</div><div class="footer"><p>Cơ quan chủ quản: Báo Hà Nội Mới. Giấy phép số 123/GP-BTTTT cấp ngày 1/1/2020.</p></div></body></html>`
+	a, err := ParseHTML([]byte(page), HTMLPage{Name: "p.html"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Paragraphs) != 2 || !strings.HasPrefix(a.Paragraphs[0], "Sáng nay") {
+		t.Errorf("paragraphs %q: want the article's two", a.Paragraphs)
+	}
+}

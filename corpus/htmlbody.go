@@ -99,9 +99,16 @@ var chromeTokens = map[string]bool{
 }
 
 // layoutWords are chrome words that sites also give the columns and
-// wrappers holding the article ("sidebar-1", "page-header"): they mark
-// chrome only on an element holding less than half the page's text.
-var layoutWords = []string{"sidebar", "header", "aside", "widget", "author", "search"}
+// wrappers holding the article ("sidebar-1" on VnExpress, "page-header",
+// "content-share"): they mark chrome only on an element holding less than
+// half the page's text. The other words (footer, comment, related, menu,
+// caption, ...) mark chrome wherever they are.
+var layoutWords = []string{"sidebar", "header", "aside", "widget", "author", "search", "share", "social",
+	"keyword", "tukhoa", "subscribe", "newsletter", "popup", "modal", "toolbar", "login", "reaction"}
+
+// layoutTokens are the whole-part names of the same kind.
+var layoutTokens = map[string]bool{"aside": true, "widget": true, "share": true, "tag": true, "tags": true,
+	"print": true, "rate": true, "vote": true}
 
 // chromeNames reports whether n's class, id or type names chrome, and
 // whether only by a layout word.
@@ -127,7 +134,7 @@ func chromeNames(n *html.Node) (chrome, layoutOnly bool) {
 		for _, part := range strings.FieldsFunc(word, func(r rune) bool { return r == '-' || r == '_' }) {
 			if chromeTokens[part] {
 				chrome = true
-				if part != "aside" && part != "widget" {
+				if !layoutTokens[part] {
 					layoutOnly = false
 				}
 			}
