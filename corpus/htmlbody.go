@@ -327,7 +327,7 @@ func findSapo(doc *html.Node, m *pageMeta, body *html.Node) *html.Node {
 		if !before(n, body) && !isAncestor(body, n) {
 			continue
 		}
-		if isAncestor(body, n) && !isFirstText(body, n) {
+		if isAncestor(body, n) && !leadsBody(body, n, m.h1) {
 			continue
 		}
 		if t := collapse(textOf(n)); isParagraphLike(t) && !hasBlockChildWithText(n, 2) {
@@ -367,11 +367,19 @@ func findSapo(doc *html.Node, m *pageMeta, body *html.Node) *html.Node {
 	return nil
 }
 
-// isFirstText reports whether n holds the first text under body.
-func isFirstText(body, n *html.Node) bool {
+// leadsBody reports whether n comes before any of body's paragraphs:
+// only the headline and short lines (a date, a section) precede it.
+func leadsBody(body, n, h1 *html.Node) bool {
+	before := 0
 	for c := range body.Descendants() {
-		if c.Type == html.TextNode && strings.TrimSpace(c.Data) != "" {
-			return isAncestor(n, c)
+		if c == n {
+			return true
+		}
+		if c.Type == html.TextNode && (h1 == nil || !isAncestor(h1, c)) {
+			before += runeLen(collapse(c.Data))
+			if before > 120 {
+				return false
+			}
 		}
 	}
 	return false
