@@ -94,16 +94,16 @@ func (a *app) serve(ctx context.Context, addr, token string, feeds ingestFlags) 
 		}
 	}()
 
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
 	logger := slog.New(slog.NewTextHandler(a.stderr, nil))
 	ingesting, err := feeds.start(ctx, ix, logger)
 	if err != nil {
 		return err
 	}
 	defer ingesting.Stop()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
 	handler := server.New(server.Config{Index: ix, Token: token, Logger: logger, Ingest: ingesting.Status})
 	// Requests run on a context of their own, canceled only when a
 	// shutdown outlasts its timeout: a signal must not cut a write short.
