@@ -167,3 +167,38 @@ func Syllables(text string) []Syllable {
 	})
 	return out
 }
+
+// Spans returns where each token of text stands, as [start, end) byte
+// offsets, in the order and number of the tokens Syllables gives (and of
+// their positions): what a highlighter needs when it knows which tokens
+// matched, without normalizing or folding any.
+func Spans(text string) [][2]int {
+	out := make([][2]int, 0, len(text)/5)
+	scan([]byte(text), func(s span) { out = append(out, [2]int{s.start, s.end}) })
+	return out
+}
+
+// TokenView is one token as EachToken gives it: both forms are views into
+// buffers that the next call may overwrite, so that analyzing a text
+// allocates nothing per token. Position counts as in Syllables.
+type TokenView struct {
+	Exact, Folded []byte
+	Start, End    int
+	Position      int
+}
+
+// EachToken analyzes text as Syllables does, calling fn for each token in
+// order. The views are valid only during the call.
+func EachToken(text string, fn func(TokenView)) {
+	input := []byte(text)
+	var arena []byte
+	n := 0
+	scan(input, func(s span) {
+		arena = arena[:0]
+		var exact, folded []byte
+		arena, exact = appendTerm(arena, input[s.start:s.end], appendNormalized)
+		arena, folded = appendTerm(arena, exact, appendFolded)
+		n++
+		fn(TokenView{Exact: exact, Folded: folded, Start: s.start, End: s.end, Position: n})
+	})
+}

@@ -322,3 +322,37 @@ func TestSyllablesAgreeWithAnalyzers(t *testing.T) {
 		}
 	}
 }
+
+func TestSpansAreSyllablesOffsets(t *testing.T) {
+	for _, text := range []string{"", "Bộ Công an", "ma túy Covid-19, TP.HCM 12/3/2024 a@b.vn https://x.vn/a?b", "Du\u031bo\u031b\u0300ng  ,,  đi"} {
+		syllables := Syllables(text)
+		spans := Spans(text)
+		if len(spans) != len(syllables) {
+			t.Fatalf("%q: %d spans, %d syllables", text, len(spans), len(syllables))
+		}
+		for i, s := range syllables {
+			if spans[i] != [2]int{s.Start, s.End} {
+				t.Errorf("%q token %d: span %v, syllable at %d–%d", text, i, spans[i], s.Start, s.End)
+			}
+		}
+	}
+}
+
+func TestEachTokenIsSyllables(t *testing.T) {
+	text := "Ma TÚY hoà Covid-19, TP.HCM ngày 12/3/2024; Du\u031bo\u031b\u0300ng café"
+	want := Syllables(text)
+	var got []Syllable
+	EachToken(text, func(v TokenView) {
+		got = append(got, Syllable{Exact: string(v.Exact), Folded: string(v.Folded), Start: v.Start, End: v.End, Position: v.Position})
+	})
+	if len(got) != len(want) {
+		t.Fatalf("%d tokens, Syllables gives %d", len(got), len(want))
+	}
+	for i := range want {
+		w := want[i]
+		w.Whole, w.Joined = false, false
+		if got[i] != w {
+			t.Errorf("token %d: %+v, want %+v", i, got[i], w)
+		}
+	}
+}

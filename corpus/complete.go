@@ -11,5 +11,5 @@ func Complete(a *Article) {
 // IsSource reports whether Articles reads a file of this name (by its
 // extension: .txt, .html, .htm, .jsonl, .ndjson, .json, any of them .gz).
 func IsSource(name string) bool {
-	return kindOf(name) != kindNone
+	return formatOf(name) != 0
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -97,8 +98,10 @@ func TestReadJSONFields(t *testing.T) {
 	a := one(t, `{"id":" x1 ","url":"https://vov.vn/a","source":"VOV.VN","title":" Tiêu đề ","summary":"Tóm tắt.",`+
 		`"byline":"Minh Anh","category":"Xã hội","paragraphs":["Đoạn một.","  ","Đoạn hai."],`+
 		`"extra":{"nested":[1,2.5e3,true,null,{"k":"v"}]},"tags":["a","b"],"score":-0.5}`)
-	want := Article{ID: "x1", URL: "https://vov.vn/a", Source: "VOV.VN", Title: "Tiêu đề", Summary: "Tóm tắt.",
-		Byline: "Minh Anh", Category: "Xã hội", Paragraphs: []string{"Đoạn một.", "Đoạn hai."}, Origin: "input"}
+	// Title and paragraphs as given, blank paragraph included; metadata
+	// trimmed.
+	want := Article{ID: "x1", URL: "https://vov.vn/a", Source: "VOV.VN", Title: " Tiêu đề ", Summary: "Tóm tắt.",
+		Byline: "Minh Anh", Category: "Xã hội", Paragraphs: []string{"Đoạn một.", "  ", "Đoạn hai."}, Origin: "input"}
 	want.Hash = want.ContentHash()
 	if !equalArticles(a, want) {
 		t.Errorf("got  %+v\nwant %+v", a, want)
@@ -123,7 +126,11 @@ func TestReadJSONBodyAndParagraphs(t *testing.T) {
 		{"body crlf", `{"id":"a","body":"Một.\r\n\r\nHai."}`, []string{"Một.", "Hai."}},
 		{"paragraphs win over body", `{"id":"a","body":"Thân.","paragraphs":["Đoạn."]}`, []string{"Đoạn."}},
 		{"empty paragraphs fall back to body", `{"id":"a","paragraphs":[],"body":"Thân."}`, []string{"Thân."}},
-		{"null paragraph tolerated", `{"id":"a","paragraphs":["Một.",null]}`, []string{"Một."}},
+		{"null paragraph is empty", `{"id":"a","paragraphs":["Một.",null,"Ba."]}`, []string{"Một.", "", "Ba."}},
+		{"blank paragraphs fall back to body", `{"id":"a","paragraphs":[" ",""],"body":"Thân."}`, []string{"Thân."}},
+		{"paragraphs as given", `{"id":"a","paragraphs":["  Thụt đầu dòng. ","","\tCuối.\n"]}`, []string{"  Thụt đầu dòng. ", "", "\tCuối.\n"}},
+		{"body paragraphs as written", `{"id":"a","body":"\n\n  Một.  \n\nHai.\r\n\r\n\n"}`, []string{"  Một.  ", "Hai."}},
+		{"body without breaks trimmed", `{"id":"a","body":"\n  Một. Hai.\n"}`, []string{"Một. Hai."}},
 		{"escapes", `{"id":"a","body":"Ông nói \"chào\" \u0111\u1ea5y\tà \ud83d\ude00 a\/b\\c"}`, []string{"Ông nói \"chào\" đấy\tà 😀 a/b\\c"}},
 	}
 	for _, tc := range tests {
@@ -144,9 +151,9 @@ func TestReadJSONLongBodySplit(t *testing.T) {
 	checkCovers(t, body, a.Paragraphs)
 }
 
-// A 10 MB line: no fixed line-length limit.
+// A 7 MiB line, near the default record limit, far beyond any buffer.
 func TestReadJSONHugeLine(t *testing.T) {
-	body := sentences(10<<20/200, 200)
+	body := sentences(7<<20/250, 200)
 	input := `{"id":"small1","body":"Trước."}` + "\n" +
 		`{"id":"huge","title":"Dài","body":"` + body + `"}` + "\n" +
 		`{"id":"small2","body":"Sau."}` + "\n"
@@ -154,8 +161,8 @@ func TestReadJSONHugeLine(t *testing.T) {
 	if len(as) != 3 || as[0].ID != "small1" || as[1].ID != "huge" || as[2].ID != "small2" {
 		t.Fatalf("got %d articles", len(as))
 	}
-	if len(body) < 10<<20 {
-		t.Fatalf("test body only %d bytes", len(body))
+	if len(body) < 6<<20 || len(body) > DefaultMaxRecordBytes-100 {
+		t.Fatalf("test body of %d bytes", len(body))
 	}
 	huge := as[1]
 	if n := len(huge.Paragraphs); n < len(body)/(MaxPassage*4) {
@@ -173,19 +180,19 @@ func TestReadJSONProblems(t *testing.T) {
 		``,                           // 3: blank, skipped
 		`{"id":"ok2","body":"Hai."}`, // 4
 		`not json`,                   // 5
-		`{"id":"bad2","body":"x ` + "\xff" + ` y"}`,                                                     // 6: invalid UTF-8
-		`{"id":"bad3","body":"lone \ud800 surrogate"}`,                                                  // 7
-		`{"id":"bad4","title":42,"body":"x."}`,                                                          // 8: wrong type
-		`{"id":"bad5","title":"Chỉ có tiêu đề"}`,                                                        // 9: no text
-		`{"id":"bad6","body":"x."} trailing`,                                                            // 10
-		`{"id":"bad7","paragraphs":"not an array"}`,                                                     // 11
-		`{"id":"bad8","body":"control ` + "\x01" + ` char"}`,                                            // 12
-		`{"id":"bad9","body":"bad \q escape"}`,                                                          // 13
-		`{"id":"bad10","body":"x.","n":01}`,                                                             // 14: bad number
-		`[{"id":"bad11","body":"array on a JSONL line"}]`,                                               // 15
-		`{"id":"ok3","summary":"Chỉ có tóm tắt cũng được."}`,                                            // 16
-		`{"id":"bad12","body":"x.","deep":` + strings.Repeat("[", 600) + strings.Repeat("]", 600) + `}`, // 17
-		`{"id":"ok4","body":"Cuối."}`,                                                                   // 18, no final newline
+		`{"id":"bad2","body":"x ` + "\xff" + ` y"}`,                                                         // 6: invalid UTF-8
+		`{"id":"bad3","body":"lone \ud800 surrogate"}`,                                                      // 7
+		`{"id":"bad4","title":42,"body":"x."}`,                                                              // 8: wrong type
+		`{"id":"bad5","title":"Chỉ có tiêu đề"}`,                                                            // 9: no text
+		`{"id":"bad6","body":"x."} trailing`,                                                                // 10
+		`{"id":"bad7","paragraphs":"not an array"}`,                                                         // 11
+		`{"id":"bad8","body":"control ` + "\x01" + ` char"}`,                                                // 12
+		`{"id":"bad9","body":"bad \q escape"}`,                                                              // 13
+		`{"id":"bad10","body":"x.","n":01}`,                                                                 // 14: bad number
+		`[{"id":"bad11","body":"array on a JSONL line"}]`,                                                   // 15
+		`{"id":"ok3","summary":"Chỉ có tóm tắt cũng được."}`,                                                // 16
+		`{"id":"bad12","body":"x.","deep":` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `}`, // 17
+		`{"id":"ok4","body":"Cuối."}`,                                                                       // 18, no final newline
 	}
 	items := readAll(t, strings.Join(lines, "\n"))
 	type got struct {
@@ -248,7 +255,7 @@ func TestReadJSONRecordLimit(t *testing.T) {
 			}}
 			// A reader buffer smaller than the record exercises the
 			// fragment path too.
-			e.runPipeline(tc.src(bufio.NewReaderSize(strings.NewReader(tc.input), 16)), "x")
+			e.runPipeline(tc.src(bufio.NewReaderSize(strings.NewReader(tc.input), 16)), jsonInput{name: "x", limits: Limits{}.orDefaults()})
 			if len(items) != 3 || items[0].a.ID != "a" || items[2].a.ID != "b" {
 				t.Fatalf("got %+v", items)
 			}
@@ -470,5 +477,124 @@ func TestContextCanceled(t *testing.T) {
 	items = collect(Seeds(ctx))
 	if len(items) != 1 || !errors.Is(items[0].err, context.Canceled) {
 		t.Errorf("Seeds: got %+v, want only context.Canceled", items)
+	}
+}
+
+// A damaged gzip stream is named once, as gzip, in the problem.
+func TestReadJSONGzipMessages(t *testing.T) {
+	gz := gzipString(t, strings.Repeat(`{"id":"a","body":"Một câu."}`+"\n", 2000))
+	badHeader := "\x1f\x8b" + strings.Repeat("x", 20)
+	badChecksum := gz[:len(gz)-8] + "\x00\x00\x00\x00" + gz[len(gz)-4:]
+	for _, tc := range []struct {
+		name, input string
+		want        string // the problem's message after "input" and any line
+	}{
+		{"header", badHeader, ": gzip: invalid header"},
+		{"truncated header", "\x1f\x8b\x08", ": gzip: unexpected EOF"},
+		{"truncated", gz[:len(gz)/2], ": gzip: unexpected EOF"},
+		{"checksum", badChecksum, ": gzip: invalid checksum"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			items := readAll(t, tc.input)
+			last := items[len(items)-1].err
+			if last == nil {
+				t.Fatalf("no problem for a damaged gzip stream")
+			}
+			got := last.Error()
+			if !strings.HasPrefix(got, "input") || !strings.HasSuffix(got, tc.want) || strings.Count(got, "gzip") != 1 {
+				t.Errorf("problem %q, want \"input[:line]%s\"", got, tc.want)
+			}
+		})
+	}
+}
+
+// What a user indexes comes back byte for byte: long paragraphs are not
+// cut, NFD text is not composed, nothing is trimmed.
+func TestReadJSONFidelity(t *testing.T) {
+	long := func(seed int) string {
+		var b strings.Builder
+		for i := 0; utf8.RuneCountInString(b.String()) < 1500; i++ {
+			fmt.Fprintf(&b, "Câu thứ %d của đoạn %d nói về hợp tác phòng, chống tội phạm. ", i, seed)
+		}
+		return string([]rune(b.String())[:1500])
+	}
+	nfd := "Vie\u0323\u0302t Nam ho\u0323\u0302i nghi\u0323 " // decomposed: not NFC
+	tests := []struct {
+		name           string
+		title, summary string
+		paragraphs     []string
+	}{
+		{"three paragraphs of 1,500 characters", "Tiêu đề", "Tóm tắt.", []string{long(1), long(2), long(3)}},
+		{"NFD", " " + nfd, nfd + "\n", []string{nfd, "  " + nfd + "  ", strings.Repeat(nfd, 100)}},
+		{"blank and empty paragraphs", "T", "", []string{"Một.", "", " \t ", "Hai."}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec, err := json.Marshal(map[string]any{"id": "a", "title": tc.title, "summary": tc.summary, "paragraphs": tc.paragraphs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, input := range []string{string(rec), "[" + string(rec) + "]"} {
+				a := one(t, input)
+				if a.Title != tc.title || a.Summary != tc.summary {
+					t.Errorf("title %q summary %q, want %q %q", a.Title, a.Summary, tc.title, tc.summary)
+				}
+				if !slices.Equal(a.Paragraphs, tc.paragraphs) {
+					t.Errorf("%d paragraphs came back, %d given, or their text changed", len(a.Paragraphs), len(tc.paragraphs))
+				}
+			}
+		})
+	}
+}
+
+// Records over the limits are problems naming their line; the records
+// around them are read. The limits are a plain value, defaults included.
+func TestReadJSONLimits(t *testing.T) {
+	paragraphs := func(n int) string {
+		ps := make([]string, n)
+		for i := range ps {
+			ps[i] = fmt.Sprintf("%q", fmt.Sprintf("Đoạn %d.", i))
+		}
+		return "[" + strings.Join(ps, ",") + "]"
+	}
+	body := func(n int) string {
+		return strings.Repeat("Đoạn.\\n\\n", n)
+	}
+	ok := `{"id":"ok","body":"Một."}`
+	tests := []struct {
+		name   string
+		limits Limits
+		record string
+		over   bool
+	}{
+		{"default record size, over", Limits{}, `{"id":"big","body":"` + strings.Repeat("x", DefaultMaxRecordBytes) + `"}`, true},
+		{"small record size, over", Limits{MaxRecordBytes: 1000}, `{"id":"big","body":"` + strings.Repeat("x", 1000) + `"}`, true},
+		{"small record size, under", Limits{MaxRecordBytes: 1000}, `{"id":"small","body":"` + strings.Repeat("x", 900) + `"}`, false},
+		{"default paragraphs, at", Limits{}, `{"id":"p","paragraphs":` + paragraphs(DefaultMaxParagraphs) + `}`, false},
+		{"default paragraphs, over", Limits{}, `{"id":"p","paragraphs":` + paragraphs(DefaultMaxParagraphs+1) + `}`, true},
+		{"few paragraphs, over", Limits{MaxParagraphs: 3}, `{"id":"p","paragraphs":["a","b",null,"d"]}`, true},
+		{"body paragraphs, at", Limits{MaxParagraphs: 3}, `{"id":"b","body":"` + body(3) + `"}`, false},
+		{"body paragraphs, over", Limits{MaxParagraphs: 3}, `{"id":"b","body":"` + body(4) + `"}`, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, input := range []string{
+				ok + "\n" + tc.record + "\n" + ok + "\n",
+				"[" + ok + ",\n" + tc.record + ",\n" + ok + "]",
+			} {
+				items := collect(ReadJSONLimits(strings.NewReader(input), "in", tc.limits))
+				if len(items) != 3 || items[0].err != nil || items[2].err != nil {
+					t.Fatalf("got %d items: %v", len(items), items)
+				}
+				var p *Problem
+				if tc.over {
+					if !errors.As(items[1].err, &p) || !errors.Is(p, ErrTooLarge) || p.Line != 2 {
+						t.Errorf("got %v, want ErrTooLarge at line 2", items[1].err)
+					}
+				} else if items[1].err != nil {
+					t.Errorf("within the limits: %v", items[1].err)
+				}
+			}
+		})
 	}
 }

@@ -8,9 +8,11 @@ import (
 
 // arraySource reads the elements of a JSON array without holding the
 // array: a light scanner finds where each element ends (tracking strings
-// and nesting only) and hands the raw element to the strict decoder, so a
+// and nesting only) and hands the raw element to the decoder, so a
 // malformed element is reported alone and the rest is still read. Only a
-// defect in the array's own punctuation ends the input early.
+// defect in the array's own punctuation ends the input early. (A
+// json.Decoder could not do either: it buffers a whole element before it
+// can tell its size, and stops at the first malformed one.)
 type arraySource struct {
 	br    *bufio.Reader
 	name  string

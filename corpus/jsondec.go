@@ -1,389 +1,247 @@
 package corpus
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
-	"strings"
 	"unicode/utf16"
-	"unicode/utf8"
 )
 
-// record is one article object as found in JSON, before cleaning. Strings
-// without escapes are substrings of the decoded line.
+// record is one article object as found in JSON, before cleaning.
 type record struct {
 	id, url, source, title, summary, byline, published, category, body string
 	paragraphs                                                         []string
 }
 
-// The decoder below is a small strict JSON parser specialised for flat
-// article objects. It exists because encoding/json silently replaces
-// invalid UTF-8 and lone surrogates with U+FFFD (we must report them), and
-// because decoding straight into substrings of the line is several times
-// faster on the bulk path, where bodies are long and rarely escaped.
-
-// maxDepth bounds nesting in ignored fields so hostile input cannot blow
-// the stack.
-const maxDepth = 512
-
-type decoder struct {
-	s string
-	i int
+// jsonRecord is what encoding/json decodes a record into. Keys match
+// exactly or, failing that, case-insensitively; unknown keys are ignored;
+// a null value leaves a field as it was (a null paragraph is an empty one).
+type jsonRecord struct {
+	ID         jsonID         `json:"id"`
+	URL        string         `json:"url"`
+	Source     string         `json:"source"`
+	Title      string         `json:"title"`
+	Summary    string         `json:"summary"`
+	Byline     string         `json:"byline"`
+	Published  string         `json:"published"`
+	Category   string         `json:"category"`
+	Body       string         `json:"body"`
+	Paragraphs jsonParagraphs `json:"paragraphs"`
 }
 
-func (d *decoder) errorf(format string, args ...any) error {
-	return fmt.Errorf("%w: column %d: %s", ErrMalformed, d.i+1, fmt.Sprintf(format, args...))
-}
-
-// found describes what is at the current position, for error messages.
-func (d *decoder) found() string {
-	if d.i >= len(d.s) {
-		return "end of input"
+// decodeRecord parses raw, which must hold exactly one JSON object of at
+// most maxParagraphs paragraphs, with encoding/json. raw must be valid
+// UTF-8 (checked by the caller, so errors can point at the byte).
+//
+// encoding/json replaces a lone surrogate escape with U+FFFD where the
+// input is wrong; it is reported instead. (An own decoder once did all
+// this; it was not fast enough to keep: see the commit that removed it.)
+func decodeRecord(raw []byte, maxParagraphs int) (record, error) {
+	if i := firstNonSpace(raw); i == len(raw) || raw[i] != '{' {
+		return record{}, fmt.Errorf("%w: column %d: want a JSON object, found %s", ErrMalformed, i+1, foundAt(raw, i))
 	}
-	r, _ := utf8.DecodeRuneInString(d.s[d.i:])
-	return fmt.Sprintf("%q", r)
+	if err := loneSurrogate(raw); err != nil {
+		return record{}, err
+	}
+	v := jsonRecord{Paragraphs: jsonParagraphs{max: maxParagraphs}}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return record{}, jsonErr(err)
+	}
+	return record{id: string(v.ID), url: v.URL, source: v.Source, title: v.Title, summary: v.Summary,
+		byline: v.Byline, published: v.Published, category: v.Category, body: v.Body,
+		paragraphs: v.Paragraphs.list}, nil
 }
 
-func (d *decoder) ws() {
-	for d.i < len(d.s) {
-		switch d.s[d.i] {
-		case ' ', '\t', '\n', '\r':
-			d.i++
-		default:
-			return
+// jsonErr rewords encoding/json's errors for people: where, and what.
+func jsonErr(err error) error {
+	var (
+		se *json.SyntaxError
+		te *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &se):
+		return fmt.Errorf("%w: column %d: %s", ErrMalformed, se.Offset, trimJSONPrefix(se.Error()))
+	case errors.As(err, &te):
+		want := "a string"
+		if te.Field == "paragraphs" {
+			want = "an array of strings"
 		}
-	}
-}
-
-func (d *decoder) peek() byte {
-	if d.i < len(d.s) {
-		return d.s[d.i]
-	}
-	return 0
-}
-
-// decodeRecord parses s, which must hold exactly one JSON object. s must be
-// valid UTF-8 (checked by the caller, so errors can point at the byte).
-func decodeRecord(s string) (record, error) {
-	var r record
-	d := decoder{s: s}
-	d.ws()
-	if d.peek() != '{' {
-		return r, d.errorf("want a JSON object, found %s", d.found())
-	}
-	d.i++
-	d.ws()
-	if d.peek() == '}' {
-		d.i++
-	} else {
-		for {
-			d.ws()
-			if d.peek() != '"' {
-				return r, d.errorf("want a field name, found %s", d.found())
-			}
-			key, err := d.str()
-			if err != nil {
-				return r, err
-			}
-			d.ws()
-			if d.peek() != ':' {
-				return r, d.errorf("want ':' after field name, found %s", d.found())
-			}
-			d.i++
-			d.ws()
-			if err := d.field(&r, key); err != nil {
-				return r, err
-			}
-			d.ws()
-			if c := d.peek(); c == ',' {
-				d.i++
-				continue
-			} else if c == '}' {
-				d.i++
-				break
-			}
-			return r, d.errorf("want ',' or '}' after field %q, found %s", key, d.found())
-		}
-	}
-	d.ws()
-	if d.i != len(d.s) {
-		return r, d.errorf("unexpected %s after the object", d.found())
-	}
-	return r, nil
-}
-
-// field decodes the value of key into r; unknown keys are validated and
-// ignored. Keys match exactly or, failing that, case-insensitively.
-func (d *decoder) field(r *record, key string) error {
-	var dst *string
-	switch key {
-	case "id":
-		return d.idValue(r)
-	case "url":
-		dst = &r.url
-	case "source":
-		dst = &r.source
-	case "title":
-		dst = &r.title
-	case "summary":
-		dst = &r.summary
-	case "byline":
-		dst = &r.byline
-	case "published":
-		dst = &r.published
-	case "category":
-		dst = &r.category
-	case "body":
-		dst = &r.body
-	case "paragraphs":
-		return d.paragraphs(r)
-	default:
-		if lower := strings.ToLower(key); lower != key {
-			return d.field(r, lower)
-		}
-		return d.skip(0)
-	}
-	s, err := d.stringOrNull(key)
-	if err != nil {
+		return fmt.Errorf("%w: column %d: field %q: want %s, found %s", ErrBadField, te.Offset, te.Field, want, article(te.Value))
+	case errors.Is(err, ErrBadField), errors.Is(err, ErrTooLarge):
 		return err
 	}
-	*dst = s
-	return nil
+	return fmt.Errorf("%w: %s", ErrMalformed, trimJSONPrefix(err.Error()))
 }
 
-func (d *decoder) badType(key, want string) error {
-	return fmt.Errorf("%w: column %d: field %q: want %s, found %s", ErrBadField, d.i+1, key, want, d.kind())
+func trimJSONPrefix(s string) string {
+	if len(s) > 6 && s[:6] == "json: " {
+		return s[6:]
+	}
+	return s
 }
 
-// kind names the JSON type of the value at the current position.
-func (d *decoder) kind() string {
-	switch c := d.peek(); {
-	case c == '"':
-		return "a string"
-	case c == '{':
-		return "an object"
-	case c == '[':
-		return "an array"
-	case c == 't' || c == 'f':
-		return "a boolean"
-	case c == 'n':
-		return "null"
-	case c == '-' || (c >= '0' && c <= '9'):
-		return "a number"
+// article puts "a" or "an" before a JSON type name.
+func article(kind string) string {
+	switch kind {
+	case "array", "object":
+		return "an " + kind
+	case "null":
+		return kind
 	}
-	return d.found()
+	return "a " + kind
 }
 
-func (d *decoder) stringOrNull(key string) (string, error) {
-	switch d.peek() {
-	case '"':
-		return d.str()
-	case 'n':
-		return "", d.literal("null")
-	}
-	if err := d.checkValue(); err != nil {
-		return "", err
-	}
-	return "", d.badType(key, "a string")
-}
-
-// checkValue makes sure the value at the current position is well-formed
-// JSON, so a type error is not reported where the line is malformed.
-func (d *decoder) checkValue() error {
-	save := d.i
-	if err := d.skip(0); err != nil {
-		return err
-	}
-	d.i = save
-	return nil
-}
-
-// idValue accepts a string, a number (its literal text) or null.
-func (d *decoder) idValue(r *record) error {
-	if c := d.peek(); c == '-' || (c >= '0' && c <= '9') {
-		start := d.i
-		if err := d.number(); err != nil {
-			return err
-		}
-		r.id = d.s[start:d.i]
-		return nil
-	}
-	s, err := d.stringOrNull("id")
-	r.id = s
-	return err
-}
-
-func (d *decoder) paragraphs(r *record) error {
-	switch d.peek() {
-	case 'n':
-		r.paragraphs = nil
-		return d.literal("null")
-	case '[':
-	default:
-		if err := d.checkValue(); err != nil {
-			return err
-		}
-		return d.badType("paragraphs", "an array of strings")
-	}
-	d.i++
-	d.ws()
-	r.paragraphs = r.paragraphs[:0]
-	if d.peek() == ']' {
-		d.i++
-		return nil
-	}
-	for {
-		d.ws()
-		switch d.peek() {
-		case '"':
-			s, err := d.str()
-			if err != nil {
-				return err
-			}
-			r.paragraphs = append(r.paragraphs, s)
-		case 'n':
-			// A null paragraph carries no text; tolerate it.
-			if err := d.literal("null"); err != nil {
-				return err
-			}
-		default:
-			if err := d.checkValue(); err != nil {
-				return err
-			}
-			return d.badType("paragraphs", "an array of strings")
-		}
-		d.ws()
-		switch d.peek() {
-		case ',':
-			d.i++
-			continue
-		case ']':
-			d.i++
-			return nil
-		}
-		return d.errorf("want ',' or ']' in paragraphs, found %s", d.found())
-	}
-}
-
-func (d *decoder) literal(lit string) error {
-	if !strings.HasPrefix(d.s[d.i:], lit) {
-		return d.errorf("invalid literal, found %s", d.found())
-	}
-	d.i += len(lit)
-	return nil
-}
-
-// strSpecial marks the bytes that end the fast scan of a string: the
-// closing quote, a backslash and control characters.
-var strSpecial = func() (t [256]bool) {
-	t['"'], t['\\'] = true, true
-	for c := 0; c < 0x20; c++ {
-		t[c] = true
-	}
-	return t
-}()
-
-// str decodes the string starting at the current '"'.
-func (d *decoder) str() (string, error) {
-	start := d.i + 1
-	i := start
-	s := d.s
-	for i < len(s) && !strSpecial[s[i]] {
+func firstNonSpace(b []byte) int {
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
 		i++
 	}
-	if i < len(s) && s[i] == '"' {
-		d.i = i + 1
-		return s[start:i], nil
-	}
-	d.i = i
-	if i >= len(s) {
-		return "", d.errorf("unterminated string")
-	}
-	if s[i] != '\\' {
-		return "", d.errorf("control character %q in string", s[i])
-	}
-	return d.strSlow(start)
+	return i
 }
 
-// strSlow decodes a string with escapes; d.i is at the first backslash.
-func (d *decoder) strSlow(start int) (string, error) {
-	s := d.s
-	var b strings.Builder
-	b.Grow(d.i - start + 64)
-	b.WriteString(s[start:d.i])
-	i := d.i
-	for {
-		// Copy the run up to the next special byte.
-		j := i
-		for j < len(s) && !strSpecial[s[j]] {
-			j++
+// foundAt describes the byte at i for an error message.
+func foundAt(b []byte, i int) string {
+	if i >= len(b) {
+		return "end of input"
+	}
+	return fmt.Sprintf("%q", b[i])
+}
+
+// jsonID is an ID given as a string or a number (its literal text).
+type jsonID string
+
+func (id *jsonID) UnmarshalJSON(b []byte) error {
+	switch c := b[0]; {
+	case c == 'n': // null
+		return nil
+	case c == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
 		}
-		b.WriteString(s[i:j])
-		i = j
-		if i >= len(s) {
-			d.i = i
-			return "", d.errorf("unterminated string")
+		*id = jsonID(s)
+	case c == '-' || c >= '0' && c <= '9':
+		*id = jsonID(b)
+	default:
+		return fmt.Errorf("%w: field \"id\": want a string or a number, found %s", ErrBadField, kindOf(c))
+	}
+	return nil
+}
+
+// kindOf names the JSON type of a value starting with c.
+func kindOf(c byte) string {
+	switch c {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case 't', 'f':
+		return "a boolean"
+	}
+	return "null"
+}
+
+// jsonParagraphs is an array of paragraphs, at most max: a record of
+// millions of tiny paragraphs is refused before they are allocated.
+type jsonParagraphs struct {
+	max  int
+	list []string
+}
+
+func (p *jsonParagraphs) UnmarshalJSON(b []byte) error {
+	if b[0] == 'n' { // null
+		p.list = nil
+		return nil
+	}
+	if b[0] == '[' && elements(b) > p.max {
+		return tooManyParagraphs(p.max)
+	}
+	p.list = p.list[:0]
+	if err := json.Unmarshal(b, &p.list); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return fmt.Errorf("%w: field \"paragraphs\": want an array of strings, found %s", ErrBadField, article(te.Value))
 		}
-		switch c := s[i]; {
+		return err
+	}
+	return nil
+}
+
+// elements counts the elements of a valid JSON array.
+func elements(b []byte) int {
+	n, depth, inStr, empty := 0, 0, false, true
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case inStr:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inStr = false
+			}
+			continue
 		case c == '"':
-			d.i = i + 1
-			return b.String(), nil
-		case c < 0x20:
-			d.i = i
-			return "", d.errorf("control character %q in string", c)
+			inStr = true
+		case c == '[' || c == '{':
+			depth++
+			continue
+		case c == ']' || c == '}':
+			depth--
+			continue
+		case c == ',' && depth == 1:
+			n++
+			continue
 		}
-		// Backslash escape.
-		if i+1 >= len(s) {
-			d.i = i
-			return "", d.errorf("unterminated string")
+		if depth == 1 && c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			empty = false
 		}
-		e := s[i+1]
-		i += 2
-		switch e {
-		case '"', '\\', '/':
-			b.WriteByte(e)
-		case 'b':
-			b.WriteByte('\b')
-		case 'f':
-			b.WriteByte('\f')
-		case 'n':
-			b.WriteByte('\n')
-		case 'r':
-			b.WriteByte('\r')
-		case 't':
-			b.WriteByte('\t')
-		case 'u':
-			r, ok := hex4(s, i)
-			if !ok {
-				d.i = i - 2
-				return "", d.errorf("invalid \\u escape")
-			}
-			i += 4
-			if utf16.IsSurrogate(r) {
-				r2, ok := rune(0), false
-				if r < 0xDC00 && strings.HasPrefix(s[i:], `\u`) {
-					r2, ok = hex4(s, i+2)
-				}
-				dec := utf16.DecodeRune(r, r2)
-				if !ok || dec == utf8.RuneError {
-					d.i = i - 6
-					return "", fmt.Errorf("%w: column %d: lone surrogate \\u%04X in string", ErrInvalidUTF8, d.i+1, r)
-				}
+	}
+	if empty {
+		return 0
+	}
+	return n + 1
+}
+
+// loneSurrogate reports a \u escape of half a UTF-16 surrogate pair
+// without its other half. Backslashes only occur in strings of valid
+// JSON, and an invalid escape is left for encoding/json to report.
+func loneSurrogate(raw []byte) error {
+	for i := 0; ; {
+		j := bytes.IndexByte(raw[i:], '\\')
+		if j < 0 || i+j+1 >= len(raw) {
+			return nil
+		}
+		i += j
+		if raw[i+1] != 'u' {
+			i += 2
+			continue
+		}
+		r, ok := hex4(raw, i+2)
+		if !ok {
+			return nil
+		}
+		at := i
+		i += 6
+		if !utf16.IsSurrogate(r) {
+			continue
+		}
+		if r < 0xDC00 && bytes.HasPrefix(raw[i:], []byte(`\u`)) {
+			if r2, ok := hex4(raw, i+2); ok && utf16.DecodeRune(r, r2) != '\uFFFD' {
 				i += 6
-				r = dec
+				continue
 			}
-			b.WriteRune(r)
-		default:
-			d.i = i - 2
-			return "", d.errorf("invalid escape \\%c", e)
 		}
+		return fmt.Errorf("%w: column %d: lone surrogate \\u%04X in string", ErrInvalidUTF8, at+1, r)
 	}
 }
 
-func hex4(s string, i int) (rune, bool) {
+func hex4(s []byte, i int) (rune, bool) {
 	if i+4 > len(s) {
 		return 0, false
 	}
 	var r rune
-	for _, c := range []byte(s[i : i+4]) {
+	for _, c := range s[i : i+4] {
 		switch {
 		case c >= '0' && c <= '9':
 			r = r<<4 | rune(c-'0')
@@ -396,123 +254,4 @@ func hex4(s string, i int) (rune, bool) {
 		}
 	}
 	return r, true
-}
-
-func (d *decoder) number() error {
-	s, i := d.s, d.i
-	digits := func() int {
-		n := 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-			n++
-		}
-		return n
-	}
-	if i < len(s) && s[i] == '-' {
-		i++
-	}
-	if i < len(s) && s[i] == '0' {
-		i++
-	} else if digits() == 0 {
-		d.i = i
-		return d.errorf("invalid number")
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		if digits() == 0 {
-			d.i = i
-			return d.errorf("invalid number")
-		}
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		if digits() == 0 {
-			d.i = i
-			return d.errorf("invalid number")
-		}
-	}
-	d.i = i
-	return nil
-}
-
-// skip validates and steps over one value of any type.
-func (d *decoder) skip(depth int) error {
-	if depth > maxDepth {
-		return d.errorf("nested too deeply")
-	}
-	switch c := d.peek(); {
-	case c == '"':
-		_, err := d.str()
-		return err
-	case c == 't':
-		return d.literal("true")
-	case c == 'f':
-		return d.literal("false")
-	case c == 'n':
-		return d.literal("null")
-	case c == '-' || (c >= '0' && c <= '9'):
-		return d.number()
-	case c == '[':
-		d.i++
-		d.ws()
-		if d.peek() == ']' {
-			d.i++
-			return nil
-		}
-		for {
-			d.ws()
-			if err := d.skip(depth + 1); err != nil {
-				return err
-			}
-			d.ws()
-			switch d.peek() {
-			case ',':
-				d.i++
-				continue
-			case ']':
-				d.i++
-				return nil
-			}
-			return d.errorf("want ',' or ']' in array, found %s", d.found())
-		}
-	case c == '{':
-		d.i++
-		d.ws()
-		if d.peek() == '}' {
-			d.i++
-			return nil
-		}
-		for {
-			d.ws()
-			if d.peek() != '"' {
-				return d.errorf("want a field name, found %s", d.found())
-			}
-			if _, err := d.str(); err != nil {
-				return err
-			}
-			d.ws()
-			if d.peek() != ':' {
-				return d.errorf("want ':' after field name, found %s", d.found())
-			}
-			d.i++
-			d.ws()
-			if err := d.skip(depth + 1); err != nil {
-				return err
-			}
-			d.ws()
-			switch d.peek() {
-			case ',':
-				d.i++
-				continue
-			case '}':
-				d.i++
-				return nil
-			}
-			return d.errorf("want ',' or '}' in object, found %s", d.found())
-		}
-	}
-	return d.errorf("want a value, found %s", d.found())
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"iter"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -17,29 +18,75 @@ import (
 
 // ReadJSON reads articles from a JSON array or a JSONL stream (one object
 // per line), told apart by the first non-space byte; gzip is detected by
-// its magic bytes. name is used in problems ("request body line 3: ...")
+// its magic bytes. name is used in problems ("request body:3: ...")
 // and as the articles' Origin.
 //
 // Records may hold id, url, source, title, summary, byline, published,
 // category and either paragraphs (an array of strings) or body (a string
 // whose paragraphs are separated by blank lines; paragraphs win when both
-// are present). Other fields are ignored. Paragraphs longer than
-// MaxPassage characters are cut into passages (see SplitPassages).
+// are present and any paragraph holds text). Other fields are ignored.
+// Title, summary and paragraphs come back byte for byte as given: no
+// trimming, no normalization, every paragraph in place, however long, empty
+// or blank (a null paragraph is an empty one). A body's paragraphs are its
+// runs of lines between blank lines, as written; a body without a blank
+// line is cut into passages of whole sentences (see SplitPassages).
 //
 // A malformed record, invalid UTF-8 (raw, or a lone surrogate escape), a bad
 // field (wrong type, unparsable date), a record without text (no
-// paragraphs, body or summary) or one over 256 MiB is yielded as a
-// *Problem naming its line, and reading goes on with the next record. An
-// input whose first 100 records are all malformed is abandoned with one
+// paragraphs, body or summary) or one over the default Limits is yielded
+// as a *Problem naming its line, and reading goes on with the next record.
+// An input whose first 100 records are all malformed is abandoned with one
 // more problem: it is not JSON. I/O and gzip errors end the input with a
 // problem after the records read so far. Output order is input order.
 // Records are decoded in parallel; the iterator returns only after its
 // goroutines have finished, and it reads from r only while it runs.
 func ReadJSON(r io.Reader, name string) iter.Seq2[Article, error] {
+	return ReadJSONLimits(r, name, Limits{})
+}
+
+// ReadJSONLimits is ReadJSON with limits on each record.
+func ReadJSONLimits(r io.Reader, name string, limits Limits) iter.Seq2[Article, error] {
 	return func(yield func(Article, error) bool) {
 		e := &emitter{ctx: context.Background(), yield: yield}
-		e.readJSON(r, name)
+		e.readJSON(r, jsonInput{name: name, limits: limits.orDefaults()})
 	}
+}
+
+// Limits bound the work and memory one record of a JSON input may cost.
+// The zero value of a field means its default.
+type Limits struct {
+	// MaxRecordBytes bounds one record: a JSON Lines line or an element
+	// of a JSON array. A longer one is skipped unread (its bytes are not
+	// held) and reported as ErrTooLarge.
+	MaxRecordBytes int
+	// MaxParagraphs bounds the paragraphs of one article as given: the
+	// elements of paragraphs, or the paragraphs of a body between blank
+	// lines. (The passages of a body without breaks are bounded by
+	// MaxRecordBytes.) More is reported as ErrTooLarge.
+	MaxParagraphs int
+}
+
+// Default limits: a long article is a few hundred kilobytes and a few
+// hundred paragraphs.
+const (
+	DefaultMaxRecordBytes = 8 << 20
+	DefaultMaxParagraphs  = 10_000
+)
+
+func (l Limits) orDefaults() Limits {
+	if l.MaxRecordBytes <= 0 {
+		l.MaxRecordBytes = DefaultMaxRecordBytes
+	}
+	if l.MaxParagraphs <= 0 {
+		l.MaxParagraphs = DefaultMaxParagraphs
+	}
+	return l
+}
+
+// jsonInput is one JSON input being read.
+type jsonInput struct {
+	name   string // in problems, and the articles' Origin
+	limits Limits
 }
 
 // Batching bounds: records travel between goroutines in batches, and a
@@ -47,9 +94,6 @@ func ReadJSON(r io.Reader, name string) iter.Seq2[Article, error] {
 const (
 	batchBytes = 256 << 10
 	batchRecs  = 256
-	// maxRecord bounds one record (line or array element); a longer one is
-	// reported and skipped rather than buffered without limit.
-	maxRecord = 256 << 20
 	// giveUpAfter malformed records with no good one in between means the
 	// input is not JSON at all; one problem then beats thousands.
 	giveUpAfter = 100
@@ -92,7 +136,8 @@ type recordSource interface {
 
 // readJSON streams the articles of one JSON input; it returns false when
 // the consumer stopped or the context was canceled.
-func (e *emitter) readJSON(r io.Reader, name string) bool {
+func (e *emitter) readJSON(r io.Reader, in jsonInput) bool {
+	name := in.name
 	br, closer, p := maybeGunzip(r, name)
 	if p != nil {
 		return e.emit(Article{}, p)
@@ -110,11 +155,11 @@ func (e *emitter) readJSON(r io.Reader, name string) bool {
 	var src recordSource
 	if c == '[' {
 		br.ReadByte()
-		src = &arraySource{br: br, name: name, line: line, first: true, max: maxRecord}
+		src = &arraySource{br: br, name: name, line: line, first: true, max: in.limits.MaxRecordBytes}
 	} else {
-		src = &lineSource{br: br, name: name, line: line - 1, max: maxRecord}
+		src = &lineSource{br: br, name: name, line: line - 1, max: in.limits.MaxRecordBytes}
 	}
-	return e.runPipeline(src, name)
+	return e.runPipeline(src, in)
 }
 
 // maybeGunzip wraps r in a buffered reader, decompressing if r starts with
@@ -124,7 +169,10 @@ func maybeGunzip(r io.Reader, name string) (*bufio.Reader, io.Closer, *Problem) 
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		gz, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, nil, &Problem{Path: name, Err: fmt.Errorf("gzip: %w", err)}
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF // the magic bytes promised a header
+			}
+			return nil, nil, &Problem{Path: name, Err: gzipErr(err)}
 		}
 		return bufio.NewReaderSize(gz, 256<<10), gz, nil
 	}
@@ -154,7 +202,8 @@ func firstByte(br *bufio.Reader) (byte, int, error) {
 	}
 }
 
-func (e *emitter) runPipeline(src recordSource, name string) bool {
+func (e *emitter) runPipeline(src recordSource, in jsonInput) bool {
+	name := in.name
 	workers := max(1, runtime.GOMAXPROCS(0))
 	depth := 2*workers + 2
 	order := make(chan *jsonBatch, depth)
@@ -203,7 +252,7 @@ func (e *emitter) runPipeline(src recordSource, name string) bool {
 					if !ok {
 						return
 					}
-					decodeBatch(b, name)
+					decodeBatch(b, in)
 					close(b.done)
 				case <-stop:
 					return
@@ -245,32 +294,40 @@ func (e *emitter) runPipeline(src recordSource, name string) bool {
 	return true
 }
 
-func decodeBatch(b *jsonBatch, name string) {
+func decodeBatch(b *jsonBatch, in jsonInput) {
 	for _, r := range b.recs {
 		if r.over > 0 {
-			err := fmt.Errorf("%w: record over %d bytes", ErrTooLarge, r.over)
-			b.out = append(b.out, result{err: &Problem{Path: name, Line: r.line, Err: err}})
+			err := fmt.Errorf("%w: record over %s", ErrTooLarge, sizeText(r.over))
+			b.out = append(b.out, result{err: &Problem{Path: in.name, Line: r.line, Err: err}})
 			continue
 		}
-		a, err := decodeArticle(b.buf[r.lo:r.hi], name)
+		a, err := in.article(b.buf[r.lo:r.hi])
 		if err != nil {
-			b.out = append(b.out, result{err: &Problem{Path: name, Line: r.line, Err: err}})
+			b.out = append(b.out, result{err: &Problem{Path: in.name, Line: r.line, Err: err}})
 			continue
 		}
 		b.out = append(b.out, result{a: a})
 	}
 }
 
-// decodeArticle turns one raw JSON record into an article.
-func decodeArticle(raw []byte, origin string) (Article, error) {
+// sizeText says a limit in bytes as people do: "8 MiB", "100 bytes".
+func sizeText(n int) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// article turns one raw JSON record into an article.
+func (in jsonInput) article(raw []byte) (Article, error) {
 	if !utf8.Valid(raw) {
 		return Article{}, fmt.Errorf("%w at column %d", ErrInvalidUTF8, invalidUTF8At(raw)+1)
 	}
-	rec, err := decodeRecord(string(raw))
+	rec, err := decodeRecord(raw, in.limits.MaxParagraphs)
 	if err != nil {
 		return Article{}, err
 	}
-	return rec.article(origin)
+	return rec.article(in.name, in.limits.MaxParagraphs)
 }
 
 // invalidUTF8At returns the offset of the first invalid UTF-8 byte in b.
@@ -289,16 +346,19 @@ func invalidUTF8At(b []byte) int {
 	return len(b)
 }
 
-// article cleans a decoded record. Short metadata is copied so that holding
-// on to an ID or a title does not pin the whole input line in memory;
-// paragraphs stay substrings of it (they are most of it anyway).
-func (r *record) article(origin string) (Article, error) {
+// article turns a decoded record into an article. Title, summary and
+// paragraphs are kept byte for byte as given; the short metadata (ID, URL,
+// outlet, byline, category) loses surrounding whitespace. Metadata and
+// summary are copied so that holding on to them does not pin the whole
+// input line in memory; paragraphs stay substrings of it (they are most of
+// it anyway).
+func (r *record) article(origin string, maxParagraphs int) (Article, error) {
 	a := Article{
 		ID:       strings.Clone(strings.TrimSpace(r.id)),
 		URL:      strings.Clone(strings.TrimSpace(r.url)),
 		Source:   strings.Clone(strings.TrimSpace(r.source)),
-		Title:    strings.Clone(strings.TrimSpace(r.title)),
-		Summary:  strings.Clone(strings.TrimSpace(r.summary)),
+		Title:    strings.Clone(r.title),
+		Summary:  strings.Clone(r.summary),
 		Byline:   strings.Clone(strings.TrimSpace(r.byline)),
 		Category: strings.Clone(strings.TrimSpace(r.category)),
 	}
@@ -309,28 +369,82 @@ func (r *record) article(origin string) (Article, error) {
 		}
 		a.Published = d
 	}
-	for _, p := range r.paragraphs {
-		a.Paragraphs = appendPassages(a.Paragraphs, p)
+	if slices.ContainsFunc(r.paragraphs, hasText) {
+		a.Paragraphs = r.paragraphs
+	} else {
+		a.Paragraphs = appendBody(nil, r.body, maxParagraphs)
+		if len(a.Paragraphs) > maxParagraphs {
+			return Article{}, tooManyParagraphs(maxParagraphs)
+		}
 	}
-	if len(a.Paragraphs) == 0 {
-		a.Paragraphs = appendBody(a.Paragraphs, r.body)
-	}
-	if len(a.Paragraphs) == 0 && a.Summary == "" {
+	if len(a.Paragraphs) == 0 && !hasText(a.Summary) {
 		return Article{}, ErrNoText
 	}
 	finish(&a, origin)
 	return a, nil
 }
 
-// appendBody splits body into paragraphs at blank lines, and those into
-// passages.
-func appendBody(dst []string, body string) []string {
+func tooManyParagraphs(max int) error {
+	return fmt.Errorf("%w: more than %d paragraphs", ErrTooLarge, max)
+}
+
+// hasText reports whether s holds more than whitespace.
+func hasText(s string) bool {
+	return skipSpace(s, 0, len(s)) < len(s)
+}
+
+// appendBody appends the paragraphs of a body: the runs of lines between
+// blank lines, each as written but for the line break that ends it. A body
+// without a blank line is one paragraph that lost its breaks; it is cut
+// into passages of whole sentences (see SplitPassages).
+//
+// It stops after max+1 paragraphs between blank lines: more than max is
+// an error for the caller to report.
+func appendBody(dst []string, body string, max int) []string {
+	first := len(dst)
+	start, end := -1, 0 // the paragraph being read: its first byte, the end of its last line
 	for off := 0; off < len(body); {
-		end, next := nextBlock(body, off)
-		dst = appendPassages(dst, body[off:end])
+		lineEnd, next := len(body), len(body)
+		if nl := strings.IndexByte(body[off:], '\n'); nl >= 0 {
+			lineEnd, next = off+nl, off+nl+1
+		}
+		if blankLine(body[off:lineEnd]) {
+			if start >= 0 {
+				dst = append(dst, body[start:end])
+				start = -1
+				if len(dst)-first > max {
+					return dst
+				}
+			}
+		} else {
+			if start < 0 {
+				start = off
+			}
+			end = lineEnd
+			if end > off && body[end-1] == '\r' && next > lineEnd {
+				end-- // the \r of a \r\n line break
+			}
+		}
 		off = next
 	}
+	if start >= 0 {
+		dst = append(dst, body[start:end])
+	}
+	if len(dst)-first <= 1 {
+		return appendPassages(dst[:first], body)
+	}
 	return dst
+}
+
+// blankLine reports whether a line (without its \n) is blank: spaces,
+// tabs and a carriage return only, as for nextBlock.
+func blankLine(line string) bool {
+	for i := 0; i < len(line); i++ {
+		if c := line[i]; c != ' ' && c != '\t' && c != '\r' {
+			return false
+		}
+	}
+	return true
 }
 
 // lineSource reads JSONL: one record per line, blank lines skipped.
@@ -382,9 +496,20 @@ func (s *lineSource) fill(b *jsonBatch) (bool, *Problem) {
 	return false, nil
 }
 
+// readErr names what failed when reading an input: decompression or the
+// read itself.
 func readErr(err error) error {
 	if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("gzip: %w", err)
+		return gzipErr(err)
 	}
 	return fmt.Errorf("read: %w", err)
+}
+
+// gzipErr says "gzip: " once: the gzip package's own errors already
+// start with it ("gzip: invalid header"), a truncated stream does not.
+func gzipErr(err error) error {
+	if strings.HasPrefix(err.Error(), "gzip: ") {
+		return err
+	}
+	return fmt.Errorf("gzip: %w", err)
 }

@@ -299,7 +299,12 @@ func (a *Article) body(lines []pageLine, start, lead, title int) []string {
 			continue
 		}
 		seen[t] = true
-		paras = appendPassages(paras, t)
+		paras = append(paras, t)
+	}
+	if len(paras) == 1 {
+		// A page that lost its paragraph breaks: cut its one long line
+		// into passages, as a body without blank lines.
+		return appendPassages(paras[:0], paras[0])
 	}
 	return paras
 }

@@ -3,6 +3,7 @@ package corpus
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -409,9 +410,10 @@ func TestProblemError(t *testing.T) {
 		p    Problem
 		want string
 	}{
-		{Problem{Path: "seeds/001.txt", Line: 12, Err: ErrNoText}, "corpus: seeds/001.txt line 12: no article text"},
-		{Problem{Path: "a.jsonl", Err: ErrEmpty}, "corpus: a.jsonl: empty input"},
-		{Problem{Path: "request body", Line: 3, Err: errors.New("boom")}, "corpus: request body line 3: boom"},
+		{Problem{Path: "seeds/001.txt", Line: 12, Err: ErrNoText}, "seeds/001.txt:12: no article text"},
+		{Problem{Path: "a.jsonl", Err: ErrEmpty}, "a.jsonl: empty input"},
+		{Problem{Path: "request body", Line: 3, Err: errors.New("boom")}, "request body:3: boom"},
+		{Problem{Line: 7, Err: ErrMalformed}, "<input>:7: malformed JSON"},
 	}
 	for _, tc := range tests {
 		if got := tc.p.Error(); got != tc.want {
@@ -419,6 +421,41 @@ func TestProblemError(t *testing.T) {
 		}
 		if !errors.Is(&tc.p, tc.p.Err) {
 			t.Errorf("Unwrap does not reach %v", tc.p.Err)
+		}
+	}
+}
+
+// A page keeps its paragraphs whole however long; only a page that lost
+// its paragraph breaks (its article is one line) is cut into passages.
+func TestPageLongParagraphs(t *testing.T) {
+	long := func(n int) string {
+		var b strings.Builder
+		for i := 0; utf8.RuneCountInString(b.String()) < n; i++ {
+			fmt.Fprintf(&b, "Câu thứ %d kể về việc xây dựng cầu mới ở thành phố. ", i)
+		}
+		return strings.TrimSpace(b.String())
+	}
+	p1, p2 := "VOV.VN - "+long(1200), long(2000)
+	head := "Hà Nội mở rộng mạng lưới xe buýt điện đến các huyện ngoại thành\n\n"
+
+	a, err := ParsePage([]byte(head+p1+"\n\n"+p2+"\n"), "two.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Paragraphs) != 2 || a.Paragraphs[1] != p2 || !strings.HasSuffix(p1, a.Paragraphs[0]) {
+		t.Errorf("two long paragraphs came back as %d", len(a.Paragraphs))
+	}
+
+	a, err = ParsePage([]byte(head+p1+" "+p2+"\n"), "one.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Paragraphs) < 4 {
+		t.Errorf("a page of one %d-character line gave %d passages", utf8.RuneCountInString(p1+p2), len(a.Paragraphs))
+	}
+	for _, p := range a.Paragraphs {
+		if utf8.RuneCountInString(p) > MaxPassage {
+			t.Errorf("passage of %d characters", utf8.RuneCountInString(p))
 		}
 	}
 }

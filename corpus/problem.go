@@ -13,18 +13,18 @@ type Problem struct {
 	Err  error
 }
 
-// Error formats the problem as "corpus: seeds/001.txt line 12: <msg>",
-// leaving out "line N" when Line is 0.
+// Error formats the problem as compilers do: "seeds/001.txt:12: <msg>",
+// or "seeds/001.txt: <msg>" when Line is 0. It is the one format of a
+// problem everywhere: the command line lists problems with it.
 func (p *Problem) Error() string {
 	var b strings.Builder
-	b.WriteString("corpus: ")
 	if p.Path != "" {
 		b.WriteString(p.Path)
 	} else {
 		b.WriteString("<input>")
 	}
 	if p.Line > 0 {
-		b.WriteString(" line ")
+		b.WriteByte(':')
 		b.WriteString(strconv.Itoa(p.Line))
 	}
 	b.WriteString(": ")

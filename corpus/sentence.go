@@ -371,12 +371,15 @@ func appendPassages(dst []string, text string) []string {
 }
 
 // appendWordChunks cuts one overlong sentence (runes characters) into
-// near-equal pieces of at most MaxPassage characters at spaces.
+// near-equal pieces of at most MaxPassage characters at spaces. It counts
+// each character once (the characters left are kept, not recounted per
+// piece), so its time is linear in the sentence's length.
 func appendWordChunks(dst []string, s string, runes int) []string {
 	n := max(1, (runes+MaxPassage-1)/MaxPassage)
 	target := runes / n
+	left := runes // characters in s
 	for s != "" {
-		if runeCount(s) <= MaxPassage {
+		if left <= MaxPassage {
 			return append(dst, s)
 		}
 		cut, lastSpace, count := -1, -1, 0
@@ -413,7 +416,9 @@ func appendWordChunks(dst []string, s string, runes int) []string {
 		if piece != "" {
 			dst = append(dst, piece)
 		}
-		s = s[skipSpace(s, cut, len(s)):]
+		next := skipSpace(s, cut, len(s))
+		left -= runeCount(s[:next])
+		s = s[next:]
 	}
 	return dst
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -180,6 +181,39 @@ func TestRuneCount(t *testing.T) {
 	for _, s := range []string{"", "abc", "Việt Nam – Trung Quốc “đẩy mạnh”…", strings.Repeat("ệ", 37) + "x", "😀a😀bc😀"} {
 		if got, want := runeCount(s), utf8.RuneCountInString(s); got != want {
 			t.Errorf("runeCount(%q) = %d, want %d", s, got, want)
+		}
+	}
+}
+
+// unpunctuated returns n bytes or a little more of words without sentence
+// punctuation: one endless sentence, as a scraper that lost every
+// period would give.
+func unpunctuated(n int) string {
+	words := []string{"người", "dân", "thành", "phố", "đã", "cùng", "nhau", "xây", "dựng", "cầu", "mới"}
+	var b strings.Builder
+	b.Grow(n + 16)
+	for i := 0; b.Len() < n; i++ {
+		b.WriteString(words[i%len(words)])
+		b.WriteByte(' ')
+	}
+	return b.String()
+}
+
+// Cutting one long sentence into passages takes time linear in its
+// length: 16 MiB of unpunctuated text once took 44 s (each piece recounted
+// the characters of all the text after it).
+func TestSplitPassagesLinear(t *testing.T) {
+	for _, text := range []string{unpunctuated(16 << 20), strings.Repeat("ờ", 16<<20/3)} {
+		start := time.Now()
+		parts := SplitPassages(text)
+		if took := time.Since(start); took > 8*time.Second {
+			t.Errorf("SplitPassages of %.1f MiB took %s", float64(len(text))/(1<<20), took)
+		}
+		if want := utf8.RuneCountInString(text) / MaxPassage; len(parts) < want {
+			t.Errorf("%d passages, want at least %d", len(parts), want)
+		}
+		if parts[0] != text[:len(parts[0])] || !strings.HasSuffix(strings.TrimSpace(text), parts[len(parts)-1]) {
+			t.Errorf("passages do not start and end with the text")
 		}
 	}
 }

@@ -228,7 +228,7 @@ func TestArticlesPaths(t *testing.T) {
 	if len(r.problems) != 2 || !errors.Is(r.problems[0], fs.ErrNotExist) || !errors.Is(r.problems[1], ErrUnsupported) {
 		t.Errorf("problems = %v", r.problems)
 	}
-	if got := r.problems[0].Error(); !strings.HasPrefix(got, "corpus: "+missing+": ") {
+	if got := r.problems[0].Error(); !strings.HasPrefix(got, missing+": ") {
 		t.Errorf("problem message %q", got)
 	}
 }
@@ -283,5 +283,39 @@ func TestArticlesFS(t *testing.T) {
 	items = collect(ArticlesFS(context.Background(), fsys, "nope"))
 	if len(items) != 1 || !errors.Is(items[0].err, fs.ErrNotExist) {
 		t.Errorf("missing root: %+v", items)
+	}
+}
+
+// Files yields what Articles reads, in the same order, with its format.
+func TestFiles(t *testing.T) {
+	root := tree(t)
+	if err := os.Symlink("../c", filepath.Join(root, "a", "again")); err != nil {
+		t.Skipf("symlinks not supported: %v", err)
+	}
+	type found struct {
+		rel    string
+		format Format
+	}
+	var got []found
+	for f, err := range Files(context.Background(), root) {
+		if err != nil {
+			t.Fatalf("problem %v", err)
+		}
+		rel, _ := filepath.Rel(root, f.Path)
+		got = append(got, found{filepath.ToSlash(rel), f.Format})
+		r, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+	}
+	// Lexical order; c/ is reached through the link a/again first, and
+	// taken once; the dot directory is skipped.
+	want := []found{
+		{"a/again/p.txt.gz", FormatPage}, {"a/again/z.jsonl.gz", FormatJSON}, {"a/b/two.jsonl", FormatJSON},
+		{"a/page.txt", FormatPage}, {"arr.json", FormatJSON}, {"empty.jsonl", FormatJSON},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("files %v\nwant  %v", got, want)
 	}
 }

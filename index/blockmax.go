@@ -17,8 +17,8 @@ import (
 const (
 	blockShift = 9
 	// blockMaxMinDocs is the shortest postings list worth maxima: a
-	// shorter one is read whole faster than it is skipped.
-	blockMaxMinDocs = 4096
+	// shorter one is read whole about as fast as it is skipped.
+	blockMaxMinDocs = 1024
 	// blockMaxBudget bounds the cache, in bytes.
 	blockMaxBudget = 64 << 20
 	// avgdlHeadroom: the maxima are computed for an average field length

@@ -81,7 +81,7 @@ func countTokens(s string) tokens {
 
 // isMarked reports whether a token holds a byte beyond ASCII: it is
 // written with diacritics (or letters other than a–z).
-func isMarked(term string) bool {
+func isMarked[T string | []byte](term T) bool {
 	for i := 0; i < len(term); i++ {
 		if term[i] >= 0x80 {
 			return true

@@ -16,10 +16,16 @@ import (
 // phrases), checked against positions document by document. They are
 // built once per search.
 type constraints struct {
-	allowed  []*roaring.Bitmap // per segment; nil allows every live document
-	none     []bool            // per segment: nothing in it is allowed
-	phrases  []phrase          // every hit holds each
-	excluded []phrase          // no hit holds any
+	// allowed are, per segment, the documents the filters allow, that
+	// hold every syllable of each phrase and no excluded word; nil allows
+	// every live document.
+	allowed []*roaring.Bitmap
+	none    []bool   // per segment: nothing in it is allowed
+	phrases []phrase // every hit holds each
+	// excluded phrases: no hit holds any; suspects are, per segment, the
+	// documents holding every syllable of one, which need checking.
+	excluded []phrase
+	suspects []*roaring.Bitmap
 }
 
 // phrase is a sequence of folded tokens at relative positions, as the
@@ -45,12 +51,24 @@ func (c *constraints) verifying() bool { return len(c.phrases) > 0 || len(c.excl
 // newConstraints reads the filters' and exclusions' documents in every
 // segment.
 func newConstraints(s *snapshot, q *analyzedQuery, r *Request) (*constraints, error) {
-	c := &constraints{allowed: make([]*roaring.Bitmap, len(s.segs)), none: make([]bool, len(s.segs))}
+	c := &constraints{allowed: make([]*roaring.Bitmap, len(s.segs)), none: make([]bool, len(s.segs)),
+		suspects: make([]*roaring.Bitmap, len(s.segs))}
+	// A phrase of one token is matched exactly by its term's bitmap;
+	// longer ones are checked on positions too.
+	var required, excluded []phrase
 	for _, ph := range q.phrases {
-		c.phrases = append(c.phrases, newPhrase(ph))
+		p := newPhrase(ph)
+		required = append(required, p)
+		if p.needsCheck() {
+			c.phrases = append(c.phrases, p)
+		}
 	}
 	for _, ph := range q.excludeSeq {
-		c.excluded = append(c.excluded, newPhrase(ph))
+		p := newPhrase(ph)
+		excluded = append(excluded, p)
+		if p.needsCheck() {
+			c.excluded = append(c.excluded, p)
+		}
 	}
 	sinceDay, untilDay := "", ""
 	if !r.Since.IsZero() {
@@ -125,10 +143,67 @@ func newConstraints(s *snapshot, q *analyzedQuery, r *Request) (*constraints, er
 			}
 			allowed.AndNot(bm)
 		}
+		for _, p := range required {
+			holding, err := p.holders(sv)
+			if err != nil {
+				return nil, err
+			}
+			narrow(holding)
+		}
+		suspects := roaring.New()
+		for _, p := range excluded {
+			holding, err := p.holders(sv)
+			if err != nil {
+				return nil, err
+			}
+			if p.needsCheck() {
+				suspects.Or(holding)
+				continue
+			}
+			if allowed == nil {
+				allowed = sv.live()
+			}
+			allowed.AndNot(holding)
+		}
+		c.suspects[i] = suspects
 		c.allowed[i] = allowed
 		c.none[i] = allowed != nil && allowed.IsEmpty()
 	}
 	return c, nil
+}
+
+// needsCheck reports whether the phrase's holders may not all hold it:
+// a phrase of more than one token is checked on positions.
+func (p *phrase) needsCheck() bool { return len(p.terms) > 1 }
+
+// holders returns the live documents of a segment holding every token of
+// the phrase: those that may hold it, and for one token those that do (a
+// new bitmap).
+func (p *phrase) holders(sv *segView) (*roaring.Bitmap, error) {
+	type key struct{ field, term string }
+	var keys []key
+	for _, t := range p.terms {
+		keys = append(keys, key{fieldBodyFolded, t})
+	}
+	var out *roaring.Bitmap
+	for _, k := range keys {
+		bm, err := sv.bitmap(k.field, k.term)
+		if err != nil {
+			return nil, err
+		}
+		if bm == nil {
+			return roaring.New(), nil
+		}
+		if out == nil {
+			out = bm.Clone()
+		} else {
+			out.And(bm)
+		}
+	}
+	if out == nil {
+		out = sv.live()
+	}
+	return out, nil
 }
 
 func normalizedValues(values []string) []string {
@@ -142,91 +217,69 @@ func normalizedValues(values []string) []string {
 	return slices.Compact(out)
 }
 
-// phraseChecker checks the phrases of the constraints against positions,
-// document by document, in increasing order within one segment.
+// phraseChecker checks the phrases of the constraints against the
+// forward index of a segment's documents.
 type phraseChecker struct {
-	c        *constraints
-	required []phraseCursors
-	excluded []phraseCursors
-	checks   int // documents checked so far
-}
-
-type phraseCursors struct {
-	p       phrase
-	cursors []*cursor // per term; nil when the segment lacks the term
+	s   *snapshot
+	c   *constraints
+	seg int
 }
 
 func (s *snapshot) phraseChecker(c *constraints, seg int) (*phraseChecker, error) {
-	pc := &phraseChecker{c: c}
-	open := func(ps []phrase) ([]phraseCursors, error) {
-		var out []phraseCursors
-		for _, p := range ps {
-			cs := phraseCursors{p: p, cursors: make([]*cursor, len(p.terms))}
-			for i, t := range p.terms {
-				cur, err := s.cursor(s.segs[seg], fieldBodyFolded, t, 0, 0, true)
-				if err != nil {
-					return nil, err
-				}
-				cs.cursors[i] = cur
-			}
-			out = append(out, cs)
-		}
-		return out, nil
-	}
-	var err error
-	if pc.required, err = open(c.phrases); err != nil {
-		return nil, err
-	}
-	if pc.excluded, err = open(c.excluded); err != nil {
-		return nil, err
-	}
-	return pc, nil
+	return &phraseChecker{s: s, c: c, seg: seg}, nil
 }
 
-// ok reports whether doc holds every required phrase and no excluded one.
+// ok reports whether doc, one the constraints allow, holds every required
+// phrase and no excluded one.
 func (pc *phraseChecker) ok(doc uint64) (bool, error) {
-	pc.checks++
-	for _, p := range pc.required {
-		found, err := p.holds(doc)
-		if err != nil || !found {
-			return false, err
+	if len(pc.c.phrases) == 0 && !pc.c.suspects[pc.seg].Contains(uint32(doc)) {
+		return true, nil
+	}
+	l, err := pc.s.layoutOf(pc.seg, doc)
+	if err != nil {
+		return false, err
+	}
+	for _, p := range pc.c.phrases {
+		if !p.in(&l) {
+			return false, nil
 		}
 	}
-	for _, p := range pc.excluded {
-		found, err := p.holds(doc)
-		if err != nil || found {
-			return false, err
+	for _, p := range pc.c.excluded {
+		if p.in(&l) {
+			return false, nil
 		}
 	}
 	return true, nil
 }
 
-// holds reports whether doc holds the phrase.
-func (p *phraseCursors) holds(doc uint64) (bool, error) {
-	positions := make([][]uint64, len(p.cursors))
-	for i, c := range p.cursors {
-		if c == nil {
-			return false, nil
-		}
-		if err := c.advance(doc); err != nil {
-			return false, err
-		}
-		if c.doc != doc {
-			return false, nil
-		}
-		for _, l := range c.locs {
-			positions[i] = append(positions[i], l.Pos())
+// in reports whether a document's forward index holds the phrase.
+func (p *phrase) in(l *layout) bool {
+	if len(p.terms) == 0 {
+		return true
+	}
+	ids := make([]int, len(p.terms))
+	for i, t := range p.terms {
+		if ids[i] = l.termID(t); ids[i] < 0 {
+			return false
 		}
 	}
-	for _, start := range positions[0] {
-		all := true
-		for i := 1; i < len(positions) && all; i++ {
-			want := start + uint64(p.p.rel[i])
-			all = slices.Contains(positions[i], want)
-		}
-		if all {
-			return true, nil
+	span := p.rel[len(p.rel)-1]
+	k := 0
+	for _, u := range l.units {
+		tokens := l.tokens[k : k+u.tokens]
+		k += u.tokens
+		for start := 0; start+span < len(tokens); start++ {
+			match := true
+			for i, id := range ids {
+				if tokens[start+p.rel[i]] != uint32(id) {
+					match = false
+					break
+				}
+			}
+			if match {
+				return true
+			}
 		}
 	}
-	return false, nil
+	return false
 }

@@ -2,6 +2,7 @@ package index
 
 import (
 	"time"
+	"unsafe"
 
 	"github.com/blevesearch/bleve/v2/document"
 	bleveindex "github.com/blevesearch/bleve_index_api"
@@ -20,60 +21,88 @@ import (
 // passages of the paragraphs are units laid end to end, each unit's tokens
 // at consecutive positions and one position left empty between units, so
 // that no phrase or adjacent pair spans two units. The stored layout says
-// where each unit starts and what part of the article it is.
+// where each unit starts and what part of the article it is, and holds the
+// document's folded tokens in order (its forward index).
+//
+// The inverted body field keeps no term vectors. Zap keeps five numbers
+// for each occurrence of a term — position, start and end offsets, field,
+// array positions — about six bytes a token, the largest part of an index
+// that kept them (1.36 times the raw text on baomoi). What positions are
+// needed for — adjacency and the title and lead in the second pass,
+// phrases, the best passage for the snippet — is read for the few
+// candidates from the forward index: a dictionary of the document's
+// distinct folded tokens and one small number a token.
 
 // docFields are the analyzed and stored fields of one article.
 type docFields struct {
-	folded bleveindex.TokenFrequencies // body_f: folded syllables with positions
+	folded bleveindex.TokenFrequencies // body_f: folded syllables
 	exact  bleveindex.TokenFrequencies // body_x: syllables written with diacritics
 	tokens tokens
 	layout layout
 }
 
-// analyzeArticle analyzes the article's units in one pass each.
+// analyzeArticle analyzes the article's units in one pass each. Terms
+// and their frequencies are allocated in a few slabs per article rather
+// than one by one: a batch of a thousand articles holds some hundred
+// thousand of them until Bleve has built its segment.
 func analyzeArticle(a *corpus.Article) docFields {
 	units := splitUnits(a)
 	d := docFields{
 		folded: make(bleveindex.TokenFrequencies, 256),
-		exact:  make(bleveindex.TokenFrequencies, 128),
+		exact:  make(bleveindex.TokenFrequencies, 192),
 	}
-	// Locations are allocated in one slab per article, not one by one.
-	var slab []bleveindex.TokenLocation
-	pos := 1
+	var (
+		ids   = make(map[string]uint32, 256)
+		freqs []bleveindex.TokenFreq // slab of the TokenFreqs both maps point into
+		terms []byte                 // slab of their terms
+		pos   = 1
+	)
+	// intern returns a term's TokenFreq in m, making it when new. The
+	// map's key and the Term share the slab's bytes.
+	intern := func(m bleveindex.TokenFrequencies, term []byte) *bleveindex.TokenFreq {
+		if tf, ok := m[string(term)]; ok {
+			return tf
+		}
+		if len(freqs) == cap(freqs) {
+			freqs = make([]bleveindex.TokenFreq, 0, 256)
+		}
+		if cap(terms)-len(terms) < len(term) {
+			terms = make([]byte, 0, max(4096, len(term)))
+		}
+		start := len(terms)
+		terms = append(terms, term...)
+		b := terms[start:len(terms):len(terms)]
+		freqs = append(freqs, bleveindex.TokenFreq{Term: b})
+		tf := &freqs[len(freqs)-1]
+		m[unsafe.String(unsafe.SliceData(b), len(b))] = tf
+		return tf
+	}
 	for i := range units {
 		u := &units[i]
-		text := unitText(a, u)
-		syllables := analyzer.Syllables(text)
-		if cap(slab)-len(slab) < len(syllables) {
-			slab = make([]bleveindex.TokenLocation, 0, max(len(syllables), 512))
-		}
 		u.pos = pos
-		u.tokens = len(syllables)
-		for _, s := range syllables {
-			slab = append(slab, bleveindex.TokenLocation{Position: pos + s.Position - 1})
-			loc := &slab[len(slab)-1]
-			tf := d.folded[s.Folded]
-			if tf == nil {
-				tf = &bleveindex.TokenFreq{Term: []byte(s.Folded)}
-				d.folded[s.Folded] = tf
-			}
-			tf.Locations = append(tf.Locations, loc)
+		analyzer.EachToken(unitText(a, u), func(t analyzer.TokenView) {
+			u.tokens++
+			tf := intern(d.folded, t.Folded)
 			tf.SetFrequency(tf.Frequency() + 1)
+			id, ok := ids[string(t.Folded)]
+			if !ok {
+				id = uint32(len(d.layout.terms))
+				term := unsafe.String(unsafe.SliceData(tf.Term), len(tf.Term))
+				ids[term] = id
+				d.layout.terms = append(d.layout.terms, term)
+			}
+			d.layout.tokens = append(d.layout.tokens, id)
 			d.tokens.all++
-			if isMarked(s.Exact) {
+			if isMarked(t.Exact) {
 				d.tokens.marked++
-				xf := d.exact[s.Exact]
-				if xf == nil {
-					xf = &bleveindex.TokenFreq{Term: []byte(s.Exact)}
-					d.exact[s.Exact] = xf
-				}
+				xf := intern(d.exact, t.Exact)
 				xf.SetFrequency(xf.Frequency() + 1)
 			}
-		}
+		})
 		// One empty position between units.
-		pos += len(syllables) + 1
+		pos += u.tokens + 1
 	}
-	d.layout = layout{units: units}
+	d.layout.units = units
 	if !a.Published.IsZero() {
 		d.layout.published = a.Published.Time.Unix()
 	}
@@ -144,11 +173,11 @@ func monthTerm(d corpus.Date) string {
 func dayOf(t time.Time) string { return t.UTC().Format("20060102") }
 
 // bleveDocument builds the document of an article whose fields are
-// analyzed; stored is the article packed for storage.
-func bleveDocument(a *corpus.Article, d *docFields, st stamp, stored []byte) *document.Document {
+// analyzed; stored is the article packed for storage, layout its layout.
+func bleveDocument(a *corpus.Article, d *docFields, st stamp, stored, layout []byte) *document.Document {
 	doc := document.NewDocument(a.ID)
 	add := func(f *field) { doc.AddField(f) }
-	add(&field{name: fieldBodyFolded, options: bleveindex.IndexField | bleveindex.IncludeTermVectors,
+	add(&field{name: fieldBodyFolded, options: bleveindex.IndexField,
 		length: int(d.tokens.all), freqs: d.folded})
 	add(&field{name: fieldBodyExact, options: bleveindex.IndexField,
 		length: int(d.tokens.marked), freqs: d.exact})
@@ -159,6 +188,6 @@ func bleveDocument(a *corpus.Article, d *docFields, st stamp, stored []byte) *do
 	add(keywordField(fieldOrigin, a.Origin))
 	add(keywordField(fieldStamp, st.String()))
 	add(storedField(fieldArticle, stored))
-	add(storedField(fieldLayout, d.layout.encode()))
+	add(storedField(fieldLayout, layout))
 	return doc
 }

@@ -82,6 +82,10 @@ func (r *ranker) gather(cands []candidate) error {
 
 func (r *ranker) gatherSegment(seg int, docs []*candidate) error {
 	sv := r.snap.segs[seg]
+	terms := make([]string, len(r.q.syllables))
+	for i, t := range r.q.syllables {
+		terms[i] = t.folded
+	}
 	for _, c := range docs {
 		l, err := r.snap.layoutOf(seg, c.doc)
 		if err != nil {
@@ -89,28 +93,9 @@ func (r *ranker) gatherSegment(seg int, docs []*candidate) error {
 		}
 		c.layout = &l
 		c.ev = &evidence{at: make([][]occurrence, len(r.q.syllables)), exact: make([]bool, len(r.q.marked)), layout: c.layout}
-	}
-	for i, t := range r.q.syllables {
-		cur, err := r.snap.cursor(sv, fieldBodyFolded, t.folded, 0, 0, true)
-		if err != nil {
-			return err
-		}
-		if cur == nil {
-			continue
-		}
-		for _, c := range docs {
-			if err := cur.advance(c.doc); err != nil {
-				return err
-			}
-			if cur.doc == noDoc {
-				break
-			}
-			if cur.doc != c.doc {
-				continue
-			}
-			for _, loc := range cur.locs {
-				pos := int(loc.Pos())
-				c.ev.at[i] = append(c.ev.at[i], occurrence{unit: c.layout.unitAt(pos), pos: pos})
+		for i, positions := range l.occurrences(terms) {
+			for _, pos := range positions {
+				c.ev.at[i] = append(c.ev.at[i], occurrence{unit: l.unitAt(pos), pos: pos})
 			}
 		}
 	}

@@ -21,6 +21,8 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
 	bolterrors "go.etcd.io/bbolt/errors"
 )
 
@@ -49,9 +51,11 @@ type Index struct {
 	path     string
 	readOnly bool
 	params   Params
-	lengths  *lengthBook
-	ids      *idLocks
-	blocks   *blockCache
+	// maxSegmentDocs bounds the segments merges make (Options).
+	maxSegmentDocs int
+	lengths        *lengthBook
+	ids            *idLocks
+	blocks         *blockCache
 }
 
 // Options tune Open and Create.
@@ -62,7 +66,17 @@ type Options struct {
 	// Params are the ranking parameters searches use unless a Request
 	// gives its own; nil means DefaultParams.
 	Params *Params
+	// MaxSegmentDocs bounds the documents of a segment that merges
+	// produce: DefaultMaxSegmentDocs when 0. A merge reads its segments
+	// through memory maps, which count in the process's resident memory
+	// while it runs, so the bound is what bounds memory while building a
+	// large index. An index larger than it keeps several segments.
+	MaxSegmentDocs int
 }
+
+// DefaultMaxSegmentDocs keeps merges to about 250 MB of segment files for
+// news articles of a few kilobytes.
+const DefaultMaxSegmentDocs = 50000
 
 // Exists reports whether an index (of any version) is at path.
 func Exists(path string) bool {
@@ -85,7 +99,7 @@ func CreateWith(path string, opts Options) (*Index, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("index: create %s: %w", path, err)
 	}
-	b, err := bleve.NewUsing(path, m, scorch.Name, scorch.Name, runtimeConfig(false))
+	b, err := bleve.NewUsing(path, m, scorch.Name, scorch.Name, runtimeConfig(false, opts.maxSegmentDocs()))
 	if err != nil {
 		return nil, fmt.Errorf("index: create %s: %w", path, wrapOpenError(err))
 	}
@@ -93,7 +107,7 @@ func CreateWith(path string, opts Options) (*Index, error) {
 		_ = b.Close()
 		return nil, fmt.Errorf("index: create %s: %w", path, err)
 	}
-	return newIndex(b, path, Options{Params: opts.Params})
+	return newIndex(b, path, Options{Params: opts.Params, MaxSegmentDocs: opts.MaxSegmentDocs})
 }
 
 // Open opens the index at path. It fails with ErrNotExist when there is
@@ -103,7 +117,7 @@ func Open(path string, opts Options) (*Index, error) {
 	if !Exists(path) {
 		return nil, fmt.Errorf("index: open %s: %w", path, ErrNotExist)
 	}
-	b, err := bleve.OpenUsing(path, runtimeConfig(opts.ReadOnly))
+	b, err := bleve.OpenUsing(path, runtimeConfig(opts.ReadOnly, opts.maxSegmentDocs()))
 	if err != nil {
 		return nil, fmt.Errorf("index: open %s: %w", path, wrapOpenError(err))
 	}
@@ -138,7 +152,7 @@ func newIndex(b bleve.Index, path string, opts Options) (*Index, error) {
 		_ = b.Close()
 		return nil, fmt.Errorf("index: open %s: %w", path, err)
 	}
-	return &Index{bleve: b, path: path, readOnly: opts.ReadOnly, params: params, lengths: book, ids: newIDLocks(), blocks: newBlockCache(blockMaxBudget)}, nil
+	return &Index{bleve: b, path: path, readOnly: opts.ReadOnly, params: params, maxSegmentDocs: opts.maxSegmentDocs(), lengths: book, ids: newIDLocks(), blocks: newBlockCache(blockMaxBudget)}, nil
 }
 
 // OpenOrCreate opens the index at path for writing, creating it when
@@ -150,11 +164,30 @@ func OpenOrCreate(path string) (*Index, error) {
 	return Create(path)
 }
 
-func runtimeConfig(readOnly bool) map[string]interface{} {
+func (o Options) maxSegmentDocs() int {
+	if o.MaxSegmentDocs > 0 {
+		return o.MaxSegmentDocs
+	}
+	return DefaultMaxSegmentDocs
+}
+
+func runtimeConfig(readOnly bool, maxSegmentDocs int) map[string]interface{} {
 	return map[string]interface{}{
 		"read_only":    readOnly,
 		"bolt_timeout": lockTimeout.String(),
+		"scorchMergePlanOptions": map[string]interface{}{
+			"MaxSegmentSize": maxSegmentDocs,
+		},
 	}
+}
+
+// compactPlan merges every segment it can into segments of up to
+// maxSegmentDocs documents: all small segments count as equal, one tier.
+func compactPlan(maxSegmentDocs int) *mergeplan.MergePlanOptions {
+	mo := mergeplan.SingleSegmentMergePlanOptions
+	mo.MaxSegmentSize = int64(maxSegmentDocs)
+	mo.FloorSegmentSize = int64(maxSegmentDocs)
+	return &mo
 }
 
 // wrapOpenError turns Bleve's lock timeout into ErrBusy.
@@ -198,15 +231,19 @@ func (ix *Index) Compact(ctx context.Context) error {
 	if err := ix.recountLengths(ctx); err != nil {
 		return fmt.Errorf("index: compact %s: %w", ix.path, err)
 	}
-	if err := s.ForceMerge(ctx, nil); err != nil {
+	if err := s.ForceMerge(ctx, compactPlan(ix.maxSegmentDocs)); err != nil {
 		return fmt.Errorf("index: compact %s: %w", ix.path, err)
 	}
 	// Bleve deletes the merged-away segment files when its persister next
 	// idles; wait for that (briefly), so that a process closing the index
 	// right after leaves no obsolete files behind.
+	live, err := ix.segmentFiles()
+	if err != nil {
+		return fmt.Errorf("index: compact %s: %w", ix.path, err)
+	}
 	deadline := time.Now().Add(compactWait)
 	for _, f := range before {
-		for time.Now().Before(deadline) {
+		for !live[f] && time.Now().Before(deadline) {
 			if _, err := os.Stat(f); errors.Is(err, os.ErrNotExist) {
 				break
 			}
@@ -223,3 +260,19 @@ func (ix *Index) Compact(ctx context.Context) error {
 // compactWait bounds how long Compact waits for obsolete files to go; any
 // left then are removed the next time the index is opened for writing.
 const compactWait = 5 * time.Second
+
+// segmentFiles returns the files of the segments the index uses now.
+func (ix *Index) segmentFiles() (map[string]bool, error) {
+	snap, err := ix.snapshot(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	defer snap.close()
+	files := map[string]bool{}
+	for _, sv := range snap.segs {
+		if ps, ok := sv.seg.(segment.PersistedSegment); ok {
+			files[ps.Path()] = true
+		}
+	}
+	return files, nil
+}

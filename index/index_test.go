@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -807,5 +808,113 @@ func TestParagraphsAsGiven(t *testing.T) {
 	}
 	if stats := addArticles(t, ix, a); stats != (AddStats{Unchanged: 1}) {
 		t.Errorf("adding the same article again: %+v, want unchanged", stats)
+	}
+}
+
+func TestPackRoundTrip(t *testing.T) {
+	dates := []string{"", "2023", "2023-09", "2023-09-16", "2023-09-16T08:30:00+07:00"}
+	for _, d := range dates {
+		a := corpus.Article{ID: "x", URL: "https://a.vn/1", Source: "VOV.VN", Title: " T ", Summary: "S\n",
+			Byline: "B", Category: "C", Hash: "h", Paragraphs: []string{"", "một", norm.NFD.String("Đường")}}
+		a.Published, _ = corpus.ParseDate(d)
+		var pk packer
+		raw, err := pk.pack(&a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := unmarshalArticle("x", raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Published.String() != a.Published.String() || got.Published.Precision != a.Published.Precision {
+			t.Errorf("date %q came back %q", d, got.Published.String())
+		}
+		got.Published, a.Published = corpus.Date{}, corpus.Date{}
+		if !reflect.DeepEqual(got, a) {
+			t.Errorf("got %+v\nwant %+v", got, a)
+		}
+		if _, err := unmarshalArticle("x", raw[:len(raw)/2]); err == nil {
+			t.Error("a truncated article was read")
+		}
+	}
+}
+
+func TestPhrasesOfEveryLength(t *testing.T) {
+	ix, err := Create(filepath.Join(t.TempDir(), "idx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	addArticles(t, ix,
+		article("whole", "Tin một", "Lực lượng Bộ Công an vào cuộc."),
+		article("apart", "Tin hai", "Bộ Tài chính và Công an tỉnh, công an huyện, bộ công cụ."),
+		article("pairs-apart", "Tin ba", "Bộ công nghệ; công an phường."),
+		article("punct", "Tin bốn", "Bộ, Công an, nói."),
+		article("covid", "Tin năm", "Dịch Covid-19 lan rộng."),
+	)
+	for _, tt := range []struct {
+		q    string
+		want []string
+	}{
+		{`"công an"`, []string{"apart", "pairs-apart", "punct", "whole"}},
+		{`"Bộ Công an"`, []string{"punct", "whole"}}, // positions, as Bleve's phrases: punctuation between is no gap
+		{`"bo cong"`, []string{"apart", "pairs-apart", "punct", "whole"}},
+		{`"tỉnh"`, []string{"apart"}},
+		{`"covid-19"`, []string{"covid"}},
+		{`"covid 19"`, []string{"covid"}},
+		{`tin -"công an"`, []string{"covid"}},
+		{`tin -"bộ công an"`, []string{"apart", "covid", "pairs-apart"}},
+		{`tin -"công an" -tỉnh`, []string{"covid"}},
+	} {
+		res, err := ix.Search(context.Background(), Request{Query: tt.q, Size: MaxSize})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.q, err)
+		}
+		got := hitIDs(res.Hits)
+		slices.Sort(got)
+		if !slices.Equal(got, tt.want) || res.Total != uint64(len(tt.want)) {
+			t.Errorf("%s: %v (total %d), want %v", tt.q, got, res.Total, tt.want)
+		}
+	}
+}
+
+// TestCompactKeepsSegmentsBounded checks that Compact merges segments up to
+// MaxSegmentDocs and no further, so that merging never maps more than
+// that much of a large index at once.
+func TestCompactKeepsSegmentsBounded(t *testing.T) {
+	ix, err := CreateWith(filepath.Join(t.TempDir(), "idx"), Options{MaxSegmentDocs: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	for batch := range 20 {
+		var as []corpus.Article
+		for i := range 30 {
+			as = append(as, crashArticle(batch, i))
+		}
+		addArticles(t, ix, as...)
+	}
+	if err := ix.Compact(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := ix.snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.close()
+	var sizes []uint64
+	for _, sv := range snap.segs {
+		sizes = append(sizes, sv.seg.Count())
+	}
+	if len(sizes) >= 20 || len(sizes) < 6 {
+		t.Errorf("segments after Compact: %v; want the 600 documents in about 6 to 10", sizes)
+	}
+	for _, n := range sizes {
+		if n > 2*100 {
+			t.Errorf("a segment of %d documents, over twice MaxSegmentDocs: %v", n, sizes)
+		}
+	}
+	if res, err := ix.Search(context.Background(), Request{Query: `"kiểm tra độ bền"`}); err != nil || res.Total != 600 {
+		t.Errorf("after Compact: %v hits, %v; want 600", res.Total, err)
 	}
 }

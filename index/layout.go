@@ -3,6 +3,7 @@ package index
 import (
 	"encoding/binary"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 
@@ -29,10 +30,70 @@ type unit struct {
 }
 
 // layout is what the index stores of an article besides the article: its
-// units, and its publication time for ordering within a day.
+// units, its publication time for ordering within a day, and its forward
+// index: its distinct folded tokens, and the tokens in order as indexes
+// into them, the token at position units[u].pos+k being tokens[start(u)+k].
 type layout struct {
 	units     []unit
-	published int64 // Unix seconds; 0 when unknown
+	published int64    // Unix seconds; 0 when unknown
+	terms     []string // when built; a decoded layout keeps dict instead
+	dict      []byte   // the encoded terms, searched without decoding them
+	nterms    int      // terms in dict
+	tokens    []uint32
+}
+
+// occurrences returns, for each of terms (distinct folded terms), the
+// positions where it stands, reading the document's tokens once.
+func (l *layout) occurrences(terms []string) [][]int {
+	out := make([][]int, len(terms))
+	n := l.nterms
+	if l.terms != nil {
+		n = len(l.terms)
+	}
+	want := make([]int16, n)
+	for i := range want {
+		want[i] = -1
+	}
+	found := false
+	for i, t := range terms {
+		if id := l.termID(t); id >= 0 && id < n {
+			want[id] = int16(i)
+			found = true
+		}
+	}
+	if !found {
+		return out
+	}
+	k := 0
+	for _, u := range l.units {
+		for i, id := range l.tokens[k : k+u.tokens] {
+			if q := want[id]; q >= 0 {
+				out[q] = append(out[q], u.pos+i)
+			}
+		}
+		k += u.tokens
+	}
+	return out
+}
+
+// termID returns the index of a folded term in the document's
+// dictionary, or -1.
+func (l *layout) termID(term string) int {
+	if l.terms != nil {
+		return slices.Index(l.terms, term)
+	}
+	b := l.dict
+	for id := 0; len(b) > 0; id++ {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > uint64(len(b)-k) {
+			return -1
+		}
+		if int(n) == len(term) && string(b[k:k+int(n)]) == term {
+			return id
+		}
+		b = b[k+int(n):]
+	}
+	return -1
 }
 
 // splitUnits lays out an article's units: the title, the summary, then
@@ -101,6 +162,14 @@ func (l *layout) encode() []byte {
 		b = binary.AppendUvarint(b, uint64(u.end-u.start))
 		b = binary.AppendUvarint(b, uint64(u.tokens))
 	}
+	b = binary.AppendUvarint(b, uint64(len(l.terms)))
+	for _, t := range l.terms {
+		b = binary.AppendUvarint(b, uint64(len(t)))
+		b = append(b, t...)
+	}
+	for _, id := range l.tokens {
+		b = binary.AppendUvarint(b, uint64(id))
+	}
 	return b
 }
 
@@ -132,7 +201,7 @@ func decodeLayout(b []byte) (layout, error) {
 		return l, errLayout
 	}
 	l.units = make([]unit, count)
-	pos := 1
+	pos, total := 1, 0
 	for i := range l.units {
 		para, ok1 := nextSigned()
 		start, ok2 := next()
@@ -143,6 +212,29 @@ func decodeLayout(b []byte) (layout, error) {
 		}
 		l.units[i] = unit{para: int(para), start: int(start), end: int(start + size), pos: pos, tokens: int(tokens)}
 		pos += int(tokens) + 1
+		total += int(tokens)
+	}
+	terms, ok := next()
+	if !ok || terms > uint64(len(b)) || total > len(b) {
+		return l, errLayout
+	}
+	dict := b
+	for range terms {
+		n, ok := next()
+		if !ok || n > uint64(len(b)) {
+			return l, errLayout
+		}
+		b = b[n:]
+	}
+	l.dict = dict[:len(dict)-len(b)]
+	l.nterms = int(terms)
+	l.tokens = make([]uint32, total)
+	for i := range l.tokens {
+		id, ok := next()
+		if !ok || id >= terms {
+			return l, errLayout
+		}
+		l.tokens[i] = uint32(id)
 	}
 	return l, nil
 }

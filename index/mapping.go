@@ -18,7 +18,7 @@ import (
 // what the analyzers produce. Bump it whenever an index built before the
 // change would answer differently; Open then refuses older indexes and says
 // to rebuild.
-const MappingVersion = "vnsearch-2"
+const MappingVersion = "vnsearch-4"
 
 // versionKey holds MappingVersion in the index's internal store.
 const versionKey = "vnsearch.mapping_version"
@@ -46,7 +46,7 @@ const keywordAnalyzer = "vnsearch_keyword"
 // paragraph apart.
 const (
 	fieldBodyExact  = "body_x" // syllables written with diacritics, exact
-	fieldBodyFolded = "body_f" // folded syllables, with positions
+	fieldBodyFolded = "body_f" // folded syllables
 )
 
 // newMapping describes the index's fields to Bleve. vnsearch builds its
@@ -87,7 +87,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		doc.AddFieldMappingsAt(property, fm)
 	}
 	field("body", fieldBodyExact, markedAnalyzer, false, false)
-	field("body", fieldBodyFolded, positionsAnalyzer, true, false)
+	field("body", fieldBodyFolded, positionsAnalyzer, false, false)
 	field(fieldSource, "", keywordAnalyzer, false, true)
 	field(fieldCategory, "", keywordAnalyzer, false, true)
 	field(fieldDay, "", keyword.Name, false, true)

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"math"
 	"slices"
+
+	"github.com/RoaringBitmap/roaring/v2"
 )
 
 // Ranking runs in two passes on one snapshot, because Bleve scores every
@@ -38,6 +40,9 @@ type ranker struct {
 	// exactWeight is, per syllable typed with diacritics, the IDF of its
 	// exact form in the exact field (verbose queries score it).
 	exactWeight []float64
+	// matches are, per segment, the documents the first pass counted,
+	// when the search wants facets; nil otherwise.
+	matches []*roaring.Bitmap
 }
 
 func newRanker(snap *snapshot, q *analyzedQuery, p Params) (*ranker, error) {

@@ -32,6 +32,7 @@ type firstPass struct {
 	// of more than MaxCounted documents).
 	total      uint64
 	lowerBound bool
+	facets     map[string][]FacetCount // when asked for
 }
 
 // MaxCounted bounds the documents whose phrases a count checks, as
@@ -63,9 +64,10 @@ type candidate struct {
 	// tier orders documents before their scores do: 0 for those holding
 	// some query syllables, 1 + the number of syllables held as typed
 	// for those holding all.
-	tier   int
-	ev     *evidence // what the second pass read; nil until read
-	layout *layout   // read with the evidence
+	tier     int
+	ev       *evidence // what the second pass read; nil until read
+	layout   *layout   // read with the evidence
+	rescored bool      // the second pass reordered it
 }
 
 func fromRanked(rs []ranked, tier int) []candidate {
@@ -87,21 +89,16 @@ func (r *ranker) bm25Of(field string) bm25 {
 	return bm25{k1: r.p.BM25K1, b: r.p.BM25B, avgdl: avgdl}
 }
 
-// cursor opens a cursor on term in field in one segment, nil when the
-// segment has no live document holding it. weight 0 reads documents
-// only, no frequencies.
-func (s *snapshot) cursor(sv *segView, field, term string, weight float64, group int, locations bool) (*cursor, error) {
-	return s.scoredCursor(sv, field, term, weight, group, locations, bm25{})
-}
-
-func (s *snapshot) scoredCursor(sv *segView, field, term string, weight float64, group int, locations bool, sc bm25) (*cursor, error) {
+// scoredCursor opens a cursor on term in field in one segment, scored by
+// weight × sc; nil when the segment has no live document holding it.
+func (s *snapshot) scoredCursor(sv *segView, field, term string, weight float64, group int, sc bm25) (*cursor, error) {
 	pl, err := sv.postings(field, term)
 	if err != nil || pl == nil {
 		return nil, err
 	}
 	scored := weight > 0
 	c := &cursor{
-		it:     pl.Iterator(scored, scored, locations, nil),
+		it:     pl.Iterator(scored, scored, false, nil),
 		cost:   pl.Count(),
 		doc:    noDoc - 1,
 		weight: weight,
@@ -191,7 +188,7 @@ func (r *ranker) termCursors(sv *segView, syllables []int, group int, all bool) 
 	sc := r.bm25Of(fieldBodyFolded)
 	var cs []*cursor
 	for _, i := range syllables {
-		c, err := r.snap.scoredCursor(sv, fieldBodyFolded, r.q.syllables[i].folded, r.weight[i], group, false, sc)
+		c, err := r.snap.scoredCursor(sv, fieldBodyFolded, r.q.syllables[i].folded, r.weight[i], group, sc)
 		if err != nil {
 			return nil, false, err
 		}
@@ -271,15 +268,26 @@ func (r *ranker) count(c *constraints, matches func(sv *segView) (*roaring.Bitma
 		}
 		if !c.verifying() {
 			total += bm.GetCardinality()
+			r.keep(i, bm)
 			continue
 		}
+		counted := roaring.New()
 		pc, err := r.snap.phraseChecker(c, i)
 		if err != nil {
 			return 0, false, err
 		}
+		if len(c.phrases) == 0 {
+			// Only documents holding an excluded phrase's syllables
+			// need checking.
+			suspects := roaring.And(bm, c.suspects[i])
+			total += bm.GetCardinality() - suspects.GetCardinality()
+			counted = roaring.AndNot(bm, suspects)
+			bm = suspects
+		}
 		it := bm.Iterator()
 		for it.HasNext() {
 			if checked == MaxCounted {
+				r.keep(i, counted)
 				return total, true, nil
 			}
 			if checked%checkEvery == 0 {
@@ -288,16 +296,27 @@ func (r *ranker) count(c *constraints, matches func(sv *segView) (*roaring.Bitma
 				}
 			}
 			checked++
-			ok, err := pc.ok(uint64(it.Next()))
+			d := it.Next()
+			ok, err := pc.ok(uint64(d))
 			if err != nil {
 				return 0, false, err
 			}
 			if ok {
 				total++
+				counted.Add(d)
 			}
 		}
+		r.keep(i, counted)
 	}
 	return total, false, nil
+}
+
+// keep records a segment's counted matches when the search wants them
+// (for facets).
+func (r *ranker) keep(seg int, docs *roaring.Bitmap) {
+	if r.matches != nil {
+		r.matches[seg] = docs
+	}
 }
 
 // union returns the live documents of a segment holding any of the
@@ -384,7 +403,7 @@ func (r *ranker) disjunctionTop(c *constraints, folded, exact []int, k int, skip
 		}
 		for _, i := range exact {
 			t := r.q.syllables[i].exact
-			cur, err := r.snap.scoredCursor(sv, fieldBodyExact, t, r.exactWeight[i]*r.p.ExactWeight, 1, false, scx)
+			cur, err := r.snap.scoredCursor(sv, fieldBodyExact, t, r.exactWeight[i]*r.p.ExactWeight, 1, scx)
 			if err != nil {
 				return err
 			}

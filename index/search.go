@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/RoaringBitmap/roaring/v2"
+
 	"golang.org/x/sync/errgroup"
 
 	"github.com/vnsearch/vnsearch/corpus"
@@ -44,6 +46,26 @@ type Request struct {
 	// index's own: a cluster's, summed over its shards (see
 	// CollectionStats).
 	Stats *CollectionStats
+	// Facets names the facets to count over every match: "source",
+	// "category", "month" (see FacetCount).
+	Facets []string
+	// RescoreCut, when set, replaces Params.RescoreDepth: the second pass
+	// reorders the first-pass candidates that rank at or above the cut.
+	// A cluster sets it to where its shards' candidates together reach
+	// the rescore depth (see Index.Candidates), so that every shard
+	// rescores exactly what one index holding everything would.
+	RescoreCut *Cut
+}
+
+// Cut is a place in the first pass's order: tier, then score.
+type Cut struct {
+	Tier  int     `json:"tier"`
+	Score float64 `json:"score"`
+}
+
+// above reports whether a candidate ranks at or above the cut.
+func (c Cut) above(tier int, score float64) bool {
+	return tier > c.Tier || tier == c.Tier && score >= c.Score
 }
 
 // Result answers a Request. It is also the JSON answer of GET /search and
@@ -57,6 +79,8 @@ type Result struct {
 	TotalIsLowerBound bool    `json:"total_is_lower_bound,omitempty"`
 	TookMS            float64 `json:"took_ms"` // milliseconds, to the microsecond
 	Hits              []Hit   `json:"hits"`
+	// Facets count every match by the facets asked for.
+	Facets map[string][]FacetCount `json:"facets,omitempty"`
 }
 
 // Hit is one article found.
@@ -76,6 +100,28 @@ type Hit struct {
 	Snippet   string `json:"snippet"`
 	// Highlights are the matches in Snippet, as [start, end) byte offsets.
 	Highlights [][2]int `json:"highlights"`
+	// Rescored and Tier place the hit in the order of its search, with
+	// Score: hits the second pass reordered come first, then by tier, then
+	// by score (see Before). Merging the hits of several shards needs them.
+	Rescored bool `json:"-"`
+	Tier     int  `json:"-"`
+}
+
+// Before reports whether hit a ranks above hit b in a search by
+// relevance; hits of several shards of one collection, searched with the
+// same Stats and RescoreCut, merge by it into the order one index would
+// give (ties broken by ID).
+func Before(a, b Hit) bool {
+	if a.Rescored != b.Rescored {
+		return a.Rescored
+	}
+	if a.Tier != b.Tier {
+		return a.Tier > b.Tier
+	}
+	if a.Score != b.Score {
+		return a.Score > b.Score
+	}
+	return a.ID < b.ID
 }
 
 // Validate checks a request and fills its defaults, so that callers can
@@ -121,6 +167,9 @@ func (r *Request) check() error {
 	default:
 		return fmt.Errorf("%w: sort %q: want %q or %q", ErrBadQuery, r.Sort, ByRelevance, ByDate)
 	}
+	if err := checkFacets(r.Facets); err != nil {
+		return err
+	}
 	if r.Params != nil {
 		if err := r.Params.Validate(); err != nil {
 			return fmt.Errorf("%w: %w", ErrBadQuery, err)
@@ -152,7 +201,8 @@ func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
 	}
-	out := &Result{Query: r.Query, Total: first.total, TotalIsLowerBound: first.lowerBound, Hits: make([]Hit, len(page))}
+	out := &Result{Query: r.Query, Total: first.total, TotalIsLowerBound: first.lowerBound, Hits: make([]Hit, len(page)),
+		Facets: first.facets}
 	if err := snap.hits(q, page, out.Hits); err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
 	}
@@ -176,13 +226,31 @@ func (ix *Index) rank(snap *snapshot, q *analyzedQuery, p Params, r *Request) ([
 	if err != nil {
 		return nil, firstPass{}, err
 	}
+	if len(r.Facets) > 0 {
+		rk.matches = make([]*roaring.Bitmap, len(snap.segs))
+	}
 	first, err := how.candidates(rk, c, window)
 	if err != nil {
 		return nil, firstPass{}, err
 	}
+	if len(r.Facets) > 0 {
+		if first.facets, err = rk.facets(r.Facets); err != nil {
+			return nil, firstPass{}, err
+		}
+	}
 	found := first.found
 	if how.rescored() {
-		if err := rk.rescore(found[:min(p.RescoreDepth, len(found))]); err != nil {
+		depth := min(p.RescoreDepth, len(found))
+		if r.RescoreCut != nil {
+			depth = 0
+			for depth < len(found) && r.RescoreCut.above(found[depth].tier, found[depth].score) {
+				depth++
+			}
+		}
+		for i := range found[:depth] {
+			found[i].rescored = true
+		}
+		if err := rk.rescore(found[:depth]); err != nil {
 			return nil, firstPass{}, err
 		}
 	}
@@ -217,6 +285,8 @@ func (s *snapshot) hits(q *analyzedQuery, page []candidate, out []Hit) error {
 				Published: a.Published,
 				URL:       a.URL,
 				Score:     c.score,
+				Rescored:  c.rescored,
+				Tier:      c.tier,
 			}
 			hit.Paragraph, hit.Snippet, hit.Highlights = m.snippet(&a, c.ev)
 			return nil

@@ -3,6 +3,7 @@ package index
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
@@ -22,10 +23,19 @@ type segView struct {
 	deleted *roaring.Bitmap // documents deleted since the segment was written; may be nil
 	id      uint64          // the segment's identity, for caches
 	offset  uint64          // the snapshot's number of its first document
-	dicts   map[string]segment.TermDictionary
+
+	mu    sync.Mutex // guards the two caches: goroutines of a search share them
+	dicts map[string]segment.TermDictionary
+	lists map[string]segment.PostingsList // by field and term, for one search
 }
 
 func (sv *segView) dict(field string) (segment.TermDictionary, error) {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	return sv.dictLocked(field)
+}
+
+func (sv *segView) dictLocked(field string) (segment.TermDictionary, error) {
 	if d, ok := sv.dicts[field]; ok {
 		return d, nil
 	}
@@ -43,7 +53,13 @@ func (sv *segView) dict(field string) (segment.TermDictionary, error) {
 // postings returns the postings of term in field, live documents only;
 // nil when the segment has none.
 func (sv *segView) postings(field, term string) (segment.PostingsList, error) {
-	d, err := sv.dict(field)
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	key := field + "\x00" + term
+	if pl, ok := sv.lists[key]; ok {
+		return pl, nil
+	}
+	d, err := sv.dictLocked(field)
 	if err != nil {
 		return nil, err
 	}
@@ -52,8 +68,12 @@ func (sv *segView) postings(field, term string) (segment.PostingsList, error) {
 		return nil, fmt.Errorf("postings of %s:%s: %w", field, term, err)
 	}
 	if pl == nil || pl.Count() == 0 {
-		return nil, nil
+		pl = nil
 	}
+	if sv.lists == nil {
+		sv.lists = map[string]segment.PostingsList{}
+	}
+	sv.lists[key] = pl
 	return pl, nil
 }
 

@@ -83,8 +83,34 @@ func (m *matcher) snippet(a *corpus.Article, ev *evidence) (paragraph int, text 
 	}
 	u := &units[best]
 	source := unitText(a, u)
-	text, highlights = cut(source, m.find(source))
+	text, highlights = cut(source, matchedSpans(source, ev, best))
 	return u.para, text, highlights
+}
+
+// matchedSpans returns where the query's syllables stand in the text of
+// unit u, from the positions the evidence holds: the text is scanned for
+// token boundaries only, not analyzed again.
+func matchedSpans(text string, ev *evidence, u int) []span {
+	var ordinals []int
+	first := ev.layout.units[u].pos
+	for _, occ := range ev.at {
+		for _, o := range occ {
+			if o.unit == u {
+				ordinals = append(ordinals, o.pos-first)
+			}
+		}
+	}
+	if len(ordinals) == 0 {
+		return nil
+	}
+	tokens := analyzer.Spans(text)
+	spans := make([]span, 0, len(ordinals))
+	for _, k := range ordinals {
+		if k >= 0 && k < len(tokens) {
+			spans = append(spans, span{tokens[k][0], tokens[k][1]})
+		}
+	}
+	return mergeSpans(spans)
 }
 
 // bestUnit returns the unit where the query matches best among those

@@ -46,7 +46,6 @@ type cursor struct {
 	blocks *blockMaxes // nil when the list is short
 	ub     float64     // the most it scores in this segment
 	group  int         // clause group, for the coordination factor
-	locs   []segment.Location
 }
 
 func (c *cursor) read(p segment.Posting, err error) error {
@@ -58,7 +57,6 @@ func (c *cursor) read(p segment.Posting, err error) error {
 		return nil
 	}
 	c.doc, c.freq, c.length = p.Number(), p.Frequency(), normLength(p)
-	c.locs = p.Locations()
 	return nil
 }
 

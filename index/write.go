@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/flate"
 	"context"
-	"encoding/json"
 	"fmt"
 	"iter"
 	"path/filepath"
@@ -80,65 +79,138 @@ func (l *idLocks) lock(ids []string) (unlock func()) {
 // replaced. When Add returns without error the batch is on disk and
 // survives a crash of the process. Articles without an ID are refused.
 func (ix *Index) Add(ctx context.Context, articles []corpus.Article) (AddStats, error) {
-	var stats AddStats
-	if ix.readOnly {
-		return stats, fmt.Errorf("index: add: %w", ErrReadOnly)
-	}
-	// The last of several articles with one ID wins, as it would across
-	// batches.
-	latest := make(map[string]int, len(articles))
-	ids := make([]string, 0, len(articles))
+	ops := make([]Op, len(articles))
 	for i := range articles {
-		id := articles[i].ID
-		if id == "" {
-			return stats, fmt.Errorf("index: add: article %d (%q) has no ID", i, articles[i].Title)
+		ops[i] = Op{Article: &articles[i]}
+	}
+	applied, err := ix.Apply(ctx, Ops{Ops: ops})
+	return applied.AddStats, err
+}
+
+// Op is one change: an article to add (or replace), or the ID of one to
+// delete.
+type Op struct {
+	Article *corpus.Article
+	Delete  string
+}
+
+// Ops are changes applied together, atomically: when Apply returns
+// without error all of them are on disk, and after a crash either all or
+// none are. Of several ops on one ID, the last wins, as it would applied
+// one by one. Meta sets values that Meta reads (a nil value deletes
+// one) in the same batch: a replica of a log records there how far it has
+// applied the log, so that the record and the changes cannot part.
+type Ops struct {
+	Ops  []Op
+	Meta map[string][]byte
+}
+
+// Applied counts what Apply did.
+type Applied struct {
+	AddStats
+	Deleted int `json:"deleted"`
+}
+
+// Apply applies ops in one batch (see Ops).
+func (ix *Index) Apply(ctx context.Context, ops Ops) (Applied, error) {
+	var out Applied
+	if ix.readOnly {
+		return out, fmt.Errorf("index: write: %w", ErrReadOnly)
+	}
+	// The last op on an ID wins.
+	latest := make(map[string]int, len(ops.Ops))
+	ids := make([]string, 0, len(ops.Ops))
+	for i, op := range ops.Ops {
+		id := op.Delete
+		if op.Article != nil {
+			if id = op.Article.ID; id == "" {
+				return out, fmt.Errorf("index: add: article %d (%q) has no ID", i, op.Article.Title)
+			}
+		} else if id == "" {
+			return out, fmt.Errorf("index: op %d: neither an article nor an ID to delete", i)
 		}
 		if _, seen := latest[id]; !seen {
 			ids = append(ids, id)
 		}
 		latest[id] = i
 	}
+	for key := range ops.Meta {
+		if key == "" {
+			return out, errEmptyMetaKey
+		}
+	}
 	defer ix.ids.lock(ids)()
 	slot := <-ix.lengths.free
 	defer func() { ix.lengths.free <- slot }()
 	stamps, err := ix.stamps(ctx, ids)
 	if err != nil {
-		return stats, err
+		return out, err
 	}
-	docs, err := buildDocuments(ctx, articles, ids, latest)
+	var articles []corpus.Article
+	var added []string
+	addAt := map[string]int{}
+	for _, id := range ids {
+		if a := ops.Ops[latest[id]].Article; a != nil {
+			addAt[id] = len(articles)
+			articles = append(articles, *a)
+			added = append(added, id)
+		}
+	}
+	docs, err := buildDocuments(ctx, articles, added, addAt)
 	if err != nil {
-		return stats, err
+		return out, err
 	}
 	batch := ix.bleve.NewBatch()
 	var delta tokens
-	for n, id := range ids {
-		doc, st := docs[n].doc, docs[n].stamp
+	changes := 0
+	n := 0
+	for _, id := range ids {
 		old, exists := stamps[id]
+		if ops.Ops[latest[id]].Article == nil {
+			if exists {
+				batch.Delete(id)
+				delta = delta.minus(old.tokens)
+				out.Deleted++
+				changes++
+			}
+			continue
+		}
+		doc, st := docs[n].doc, docs[n].stamp
+		n++
 		switch {
 		case exists && old == st:
-			stats.Unchanged++
+			out.Unchanged++
 			continue
 		case exists:
-			stats.Updated++
+			out.Updated++
 			delta = delta.minus(old.tokens)
 		default:
-			stats.Added++
+			out.Added++
 		}
 		delta = delta.plus(st.tokens)
+		changes++
 		if err := batch.IndexAdvanced(doc); err != nil {
-			return AddStats{}, fmt.Errorf("index: add %s: %w", id, err)
+			return Applied{}, fmt.Errorf("index: add %s: %w", id, err)
 		}
 	}
-	if batch.Size() == 0 {
-		return stats, nil
+	for key, value := range ops.Meta {
+		if value == nil {
+			batch.DeleteInternal([]byte(metaPrefix + key))
+		} else {
+			batch.SetInternal([]byte(metaPrefix+key), value)
+		}
+		changes++
+	}
+	if changes == 0 {
+		return out, nil
 	}
 	if err := ctx.Err(); err != nil {
-		return AddStats{}, err
+		return Applied{}, err
 	}
 	if err := ix.commit(batch, slot, delta); err != nil {
-		return AddStats{}, fmt.Errorf("index: add batch of %d: %w", batch.Size(), err)
+		return Applied{}, fmt.Errorf("index: write batch of %d: %w", batch.Size(), err)
 	}
-	return stats, nil
+	return out, nil
 }
 
 // commit writes a batch together with its change to the length totals,
@@ -281,6 +353,7 @@ func buildDocuments(ctx context.Context, articles []corpus.Article, ids []string
 // packer maps articles to documents, reusing one compressor: deflate's
 // state is large to allocate an article at a time.
 type packer struct {
+	raw []byte
 	buf bytes.Buffer
 	zw  *flate.Writer
 }
@@ -297,41 +370,11 @@ func (pk *packer) document(a *corpus.Article) (*document.Document, stamp, error)
 	}
 	fields := analyzeArticle(a)
 	st := stamp{hash: a.Hash, tokens: fields.tokens, origin: a.Origin}
-	return bleveDocument(a, &fields, st, raw), st, nil
-}
-
-// pack writes an article as deflated JSON. Bleve compresses stored fields
-// with snappy; deflate packs Vietnamese text a fifth tighter, and the
-// stored articles are the largest part of the index after positions.
-func (pk *packer) pack(a *corpus.Article) ([]byte, error) {
-	raw, err := json.Marshal(a)
+	layout, err := pk.deflate(fields.layout.encode())
 	if err != nil {
-		return nil, err
+		return nil, stamp{}, err
 	}
-	pk.buf.Reset()
-	if pk.zw == nil {
-		if pk.zw, err = flate.NewWriter(&pk.buf, flate.BestSpeed); err != nil {
-			return nil, err
-		}
-	} else {
-		pk.zw.Reset(&pk.buf)
-	}
-	if _, err := pk.zw.Write(raw); err != nil {
-		return nil, err
-	}
-	if err := pk.zw.Close(); err != nil {
-		return nil, err
-	}
-	return bytes.Clone(pk.buf.Bytes()), nil
-}
-
-func unmarshalArticle(id string, raw []byte) (corpus.Article, error) {
-	var a corpus.Article
-	zr := flate.NewReader(bytes.NewReader(raw))
-	if err := json.NewDecoder(zr).Decode(&a); err != nil {
-		return a, fmt.Errorf("index: article %q is damaged: %w", id, err)
-	}
-	return a, nil
+	return bleveDocument(a, &fields, st, raw, layout), st, nil
 }
 
 // stamps returns the stamp of each of ids already in the index. It reads
@@ -369,26 +412,14 @@ func (ix *Index) Delete(ctx context.Context, ids ...string) (int, error) {
 	if ix.readOnly {
 		return 0, fmt.Errorf("index: delete: %w", ErrReadOnly)
 	}
-	defer ix.ids.lock(ids)()
-	slot := <-ix.lengths.free
-	defer func() { ix.lengths.free <- slot }()
-	stamps, err := ix.stamps(ctx, ids)
-	if err != nil {
-		return 0, err
+	ops := make([]Op, 0, len(ids))
+	for _, id := range ids {
+		if id != "" {
+			ops = append(ops, Op{Delete: id})
+		}
 	}
-	if len(stamps) == 0 {
-		return 0, nil
-	}
-	batch := ix.bleve.NewBatch()
-	var delta tokens
-	for id, st := range stamps {
-		batch.Delete(id)
-		delta = delta.minus(st.tokens)
-	}
-	if err := ix.commit(batch, slot, delta); err != nil {
-		return 0, fmt.Errorf("index: delete %d articles: %w", len(stamps), err)
-	}
-	return len(stamps), nil
+	applied, err := ix.Apply(ctx, Ops{Ops: ops})
+	return applied.Deleted, err
 }
 
 // Prune deletes the articles that were read from files under any of roots

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -283,21 +282,8 @@ func evalArticles(ctx context.Context, corpusPath string, dropTitles bool, probl
 // it skips. (Anything else corpus.Articles yields is the context's end,
 // which the caller's context reports.)
 func corpusArticles(ctx context.Context, path string, problems *int) iter.Seq[corpus.Article] {
-	return func(yield func(corpus.Article) bool) {
-		for art, err := range corpus.Articles(ctx, path) {
-			if err != nil {
-				var p *corpus.Problem
-				if errors.As(err, &p) {
-					*problems++
-					continue
-				}
-				return
-			}
-			if !yield(art) {
-				return
-			}
-		}
-	}
+	articles, _ := corpus.Skip(corpus.Articles(ctx, path), func(*corpus.Problem) { *problems++ })
+	return articles
 }
 
 func readWith[T any](path string, read func(io.Reader, string) (T, error)) (T, error) {

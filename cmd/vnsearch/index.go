@@ -2,12 +2,10 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -55,6 +53,7 @@ files that go away are removed.`,
 				return usagef("missing SOURCE: usage: %s", cmd.UseLine())
 			}
 			sources = append(sources, watch...)
+			a.boundHeap()
 			if batchSize <= 0 {
 				return usagef("--batch-size %d: want a positive number", batchSize)
 			}
@@ -90,7 +89,7 @@ files that go away are removed.`,
 	}
 	cmd.Flags().BoolVar(&prune, "prune", false, "remove articles whose SOURCE no longer holds them")
 	cmd.Flags().StringArrayVar(&watch, "watch", nil, "index DIR, then keep indexing what changes under it until interrupted (repeatable)")
-	cmd.Flags().IntVar(&batchSize, "batch-size", 1000, "articles per batch written to disk")
+	cmd.Flags().IntVar(&batchSize, "batch-size", 500, "articles per batch written to disk")
 	return cmd
 }
 
@@ -115,27 +114,20 @@ func (a *app) indexSources(ctx context.Context, ix *index.Index, roots []string,
 		problems   atomic.Int64
 		unreadable = map[string]bool{} // roots that could not be read at all
 		keep       = map[string]bool{} // IDs read in this run, for --prune
-		readErr    error               // what ended the reading early
 	)
 	isRoot := map[string]bool{}
 	for _, r := range roots {
 		isRoot[r] = true
 	}
+	read, readErr := corpus.Skip(corpus.Articles(ctx, roots...), func(p *corpus.Problem) {
+		problems.Add(1)
+		if isRoot[p.Path] && p.Line == 0 {
+			unreadable[p.Path] = true
+		}
+		meter.Println(p.Error())
+	})
 	articles := func(yield func(corpus.Article) bool) {
-		for art, err := range corpus.Articles(ctx, roots...) {
-			if err != nil {
-				var p *corpus.Problem
-				if !errors.As(err, &p) {
-					readErr = err
-					return
-				}
-				problems.Add(1)
-				if isRoot[p.Path] && p.Line == 0 {
-					unreadable[p.Path] = true
-				}
-				meter.Println(problemLine(p))
-				continue
-			}
+		for art := range read {
 			keep[art.ID] = true
 			if !yield(art) {
 				return
@@ -151,7 +143,7 @@ func (a *app) indexSources(ctx context.Context, ix *index.Index, roots []string,
 	stopCounting()
 	meter.Stop()
 	if err == nil {
-		err = readErr
+		err = readErr() // what ended the reading early
 	}
 
 	out := &errWriter{w: a.stdout}
@@ -199,77 +191,61 @@ func (a *app) indexSources(ctx context.Context, ix *index.Index, roots []string,
 // load, worth compacting the index after.
 const compactAfter = 1000
 
-// problemLine formats a problem as compilers do: "path:line: message".
-func problemLine(p *corpus.Problem) string {
-	if p.Line > 0 {
-		return fmt.Sprintf("%s:%d: %v", p.Path, p.Line, p.Err)
-	}
-	return fmt.Sprintf("%s: %v", p.Path, p.Err)
-}
-
 // countArticles estimates the number of articles under roots, for the
 // progress meter's ETA: one per page, one per non-blank line of JSON
-// Lines. A JSON array or a gzipped file cannot be counted without reading
-// it all; then the total is unknown (ok is false). It walks as
-// corpus.Articles does: names starting with a dot are skipped.
+// Lines (gzipped or not). A JSON array cannot be counted without decoding
+// it; then the total is unknown (ok is false). It counts the files that
+// corpus.Articles reads, walked by the same walker.
 func countArticles(ctx context.Context, roots []string) (n int64, ok bool) {
-	unknown := errors.New("unknown")
-	count := func(path string) error {
-		if ctx.Err() != nil {
-			return ctx.Err()
+	for f, err := range corpus.Files(ctx, roots...) {
+		if err != nil {
+			if ctx.Err() != nil {
+				return 0, false
+			}
+			continue // a problem, which corpus.Articles reports
 		}
-		name := strings.ToLower(path)
+		name := strings.ToLower(f.Path)
 		switch {
-		case strings.HasSuffix(name, ".gz"), strings.HasSuffix(name, ".json"):
-			return unknown
-		case strings.HasSuffix(name, ".txt"), strings.HasSuffix(name, ".html"), strings.HasSuffix(name, ".htm"):
+		case f.Format == corpus.FormatPage, f.Format == corpus.FormatHTML:
 			n++
-		case strings.HasSuffix(name, ".jsonl"), strings.HasSuffix(name, ".ndjson"):
-			lines, err := countLines(ctx, path)
+		case strings.HasSuffix(strings.TrimSuffix(name, ".gz"), ".json"):
+			return 0, false
+		default:
+			lines, err := countLines(ctx, f)
 			if err != nil {
-				return err
+				return 0, false
 			}
 			n += lines
-		}
-		return nil
-	}
-	for _, root := range roots {
-		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return nil // corpus.Articles reports it
-			}
-			if path != root && strings.HasPrefix(d.Name(), ".") {
-				if d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if d.IsDir() {
-				return nil
-			}
-			return count(path)
-		})
-		if err != nil {
-			return 0, false
 		}
 	}
 	return n, true
 }
 
-// countLines counts the lines of a file that hold more than whitespace.
-func countLines(ctx context.Context, path string) (int64, error) {
-	f, err := os.Open(path)
+// countLines counts the lines of a JSON Lines file, gunzipped if its name
+// ends in .gz, that hold more than whitespace. A file that cannot be read
+// counts what was read of it: corpus.Articles reports the problem.
+func countLines(ctx context.Context, file corpus.File) (int64, error) {
+	f, err := file.Open()
 	if err != nil {
-		return 0, nil // corpus.Articles reports it
+		return 0, nil
 	}
 	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(strings.ToLower(file.Path), ".gz") {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return 0, nil
+		}
+		defer zr.Close()
+		r = zr
+	}
 	var (
 		n    int64
 		text bool // the current line holds text
 		buf  = make([]byte, 256<<10)
 	)
 	for {
-		m, err := f.Read(buf)
+		m, err := r.Read(buf)
 		chunk := buf[:m]
 		for len(chunk) > 0 {
 			i := bytes.IndexByte(chunk, '\n')
@@ -289,13 +265,10 @@ func countLines(ctx context.Context, path string) (int64, error) {
 			text = false
 			chunk = chunk[i+1:]
 		}
-		if err == io.EOF {
+		if err != nil {
 			if text {
 				n++
 			}
-			return n, nil
-		}
-		if err != nil {
 			return n, nil
 		}
 		if ctx.Err() != nil {

@@ -14,8 +14,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/vnsearch/vnsearch/index"
 )
@@ -35,10 +37,10 @@ func main() {
 	os.Exit(code)
 }
 
-// isTerminal reports whether f is a terminal (a character device).
+// isTerminal reports whether f is a terminal. (Being a character device
+// is not enough: /dev/null is one.)
 func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return term.IsTerminal(int(f.Fd()))
 }
 
 // app is what the commands of one run share: where they write, the
@@ -51,8 +53,14 @@ type app struct {
 	indexFlag string // --index
 
 	// started is set once a command's own code runs; an error before
-	// that came from parsing the command line.
+	// that came from parsing the command line. command is its name.
 	started bool
+	command string
+
+	// held is the index directory this run holds for writing, whose
+	// holder file names it (see recordHolder), since heldSince.
+	held      string
+	heldSince time.Time
 }
 
 // Exit codes.
@@ -67,6 +75,7 @@ func run(ctx context.Context, args []string, a *app) int {
 	root := newRootCommand(a)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
+	a.releaseHolder()
 	if err == nil {
 		return exitOK
 	}
@@ -107,8 +116,9 @@ directory: $XDG_DATA_HOME/vnsearch/index or ~/.local/share/vnsearch/index
 search and serve build it from the five seed articles embedded in vnsearch.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		PersistentPreRun: func(*cobra.Command, []string) {
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
 			a.started = true
+			a.command = cmd.Name()
 		},
 	}
 	root.SetOut(a.stdout)
@@ -128,6 +138,7 @@ search and serve build it from the five seed articles embedded in vnsearch.`,
 		newServeCommand,
 		newFollowCommand,
 		newEvalCommand,
+		newBenchCommand,
 	}
 	for _, newCommand := range commands {
 		root.AddCommand(newCommand(a))

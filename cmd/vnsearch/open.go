@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"github.com/vnsearch/vnsearch/corpus"
 	"github.com/vnsearch/vnsearch/index"
@@ -103,8 +104,9 @@ func (a *app) ensureDefault(ctx context.Context, loc indexLocation) error {
 }
 
 // open opens the index of this run: read-only for readers, for writing
-// otherwise (creating it if create). busyHint tells the user what to do
-// instead when another process holds the index.
+// otherwise (creating it if create), recording this process as its
+// holder. busyHint tells the user what to do instead when another process
+// holds the index, naming the server as defaultServerURL.
 func (a *app) open(loc indexLocation, readOnly, create bool, busyHint string) (*index.Index, error) {
 	var (
 		ix  *index.Index
@@ -121,10 +123,12 @@ func (a *app) open(loc indexLocation, readOnly, create bool, busyHint string) (*
 	}
 	switch {
 	case err == nil:
+		if !readOnly {
+			a.recordHolder(loc.path, "")
+		}
 		return ix, nil
 	case errors.Is(err, index.ErrBusy):
-		return nil, fmt.Errorf("the index at %s is in use by another process (a running `vnsearch serve`?); %s",
-			loc.path, busyHint)
+		return nil, errors.New(busyMessage(loc.path, busyHint))
 	case errors.Is(err, index.ErrNotExist):
 		how := fmt.Sprintf("create it with `vnsearch --index %s index SOURCE...`", loc.path)
 		if loc.isDefault {
@@ -133,4 +137,30 @@ func (a *app) open(loc indexLocation, readOnly, create bool, busyHint string) (*
 		return nil, fmt.Errorf("no index at %s: %s", loc.path, how)
 	}
 	return nil, err
+}
+
+// recordHolder records this process as the holder of the index at dir,
+// listening on url when it serves. Failing to is no reason to stop: the
+// record only makes another process's message more precise.
+func (a *app) recordHolder(dir, url string) {
+	h := holder{Command: a.command, PID: os.Getpid(), URL: url, Since: time.Now()}
+	if a.held == dir && !a.heldSince.IsZero() {
+		h.Since = a.heldSince
+	}
+	if err := writeHolder(dir, h); err != nil {
+		fmt.Fprintf(a.stderr, "vnsearch: warning: cannot record this process as the index's holder: %v\n", err)
+		return
+	}
+	a.held, a.heldSince = dir, h.Since
+}
+
+// releaseHolder removes the record of recordHolder, if any.
+func (a *app) releaseHolder() {
+	if a.held == "" {
+		return
+	}
+	if err := removeHolder(a.held); err != nil {
+		fmt.Fprintf(a.stderr, "vnsearch: warning: %v\n", err)
+	}
+	a.held = ""
 }

@@ -5,8 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,21 +19,28 @@ import (
 	"github.com/vnsearch/vnsearch/cmd/internal/server"
 )
 
-// Server timeouts. POST /articles extends its own deadlines for large
-// bodies.
-const (
-	readHeaderTimeout = 10 * time.Second
-	readTimeout       = 30 * time.Second
-	writeTimeout      = 30 * time.Second
-	idleTimeout       = 2 * time.Minute
-	// shutdownTimeout bounds the wait for in-flight requests on SIGINT or
-	// SIGTERM; past it they are canceled.
-	shutdownTimeout = 10 * time.Second
-)
+// shutdownTimeout bounds the wait for in-flight requests on SIGINT or
+// SIGTERM; past it they are canceled.
+const shutdownTimeout = 10 * time.Second
+
+// defaultMemoryLimit is the Go runtime's soft memory limit while serving
+// (GOMEMLIMIT), unless --memory-limit or $GOMEMLIMIT says otherwise: the
+// garbage collector works harder as the heap nears it, instead of letting
+// it grow to twice what is live. The index's mapped files come on top.
+const defaultMemoryLimit = 128 << 20
+
+// serveOptions are the flags of serve.
+type serveOptions struct {
+	addr          string
+	token         string
+	tokenFile     string
+	searchTimeout time.Duration
+	memoryLimit   string
+	ingest        ingestFlags
+}
 
 func newServeCommand(a *app) *cobra.Command {
-	var addr, token string
-	var feeds ingestFlags
+	var o serveOptions
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the index over HTTP: a JSON API and a search page",
@@ -44,38 +56,129 @@ in flight and exit.
   GET    /stats
   GET    /healthz
 
-Writes need Authorization: Bearer TOKEN, the token set by --token or
-$VNSEARCH_TOKEN; without one they are refused. Without a token the server
-only listens on a loopback address.
+Writes need Authorization: Bearer TOKEN, the token read from --token-file,
+$VNSEARCH_TOKEN or --token (visible to other users in the process list:
+prefer the other two); without one they are refused. Without a token the
+server only listens on a loopback address; on any other address the token
+must be at least 16 characters long.
 
 With --follow FILE the server also follows the RSS and Atom feeds listed in
 FILE (one URL a line), as "vnsearch follow" does; with --watch DIR it indexes
 the files dropped or changed under DIR, and with --prune removes the
 articles of files that go away. GET /stats shows both.`,
 		Example: `  vnsearch serve
-  VNSEARCH_TOKEN=s3cret vnsearch serve --addr :8080`,
+  vnsearch serve --addr :8080 --token-file ~/.config/vnsearch/token
+  vnsearch serve --follow feeds.txt --watch ~/news --prune`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if token == "" {
-				token = a.getenv("VNSEARCH_TOKEN")
-			}
-			if err := server.CheckAddr(addr, token); err != nil {
-				return &usageError{"--addr: " + err.Error()}
-			}
-			if err := feeds.check(); err != nil {
+			token, err := o.readToken(a, cmd.Flags().Changed("token"))
+			if err != nil {
 				return err
 			}
-			return a.serve(cmd.Context(), addr, token, feeds)
+			if err := server.CheckAddr(o.addr, token); err != nil {
+				return &usageError{"--addr: " + err.Error()}
+			}
+			if o.searchTimeout <= 0 {
+				return usagef("--search-timeout %s: want a positive duration, e.g. 2s", o.searchTimeout)
+			}
+			if err := o.ingest.check(); err != nil {
+				return err
+			}
+			if err := a.setMemoryLimit(o.memoryLimit); err != nil {
+				return err
+			}
+			return a.serve(cmd.Context(), o, token)
 		},
 	}
-	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
-	cmd.Flags().StringVar(&token, "token", "", "bearer token that writes must present (default $VNSEARCH_TOKEN)")
-	feeds.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
+	f.StringVar(&o.tokenFile, "token-file", "", "read the bearer token that writes must present from this file")
+	f.StringVar(&o.token, "token", "", "bearer token that writes must present (default $VNSEARCH_TOKEN; prefer --token-file or $VNSEARCH_TOKEN: other users can read command lines)")
+	f.DurationVar(&o.searchTimeout, "search-timeout", server.DefaultSearchTimeout, "cancel a search that takes longer, answering 503")
+	f.StringVar(&o.memoryLimit, "memory-limit", "",
+		fmt.Sprintf("soft limit of the Go heap, e.g. 256MiB, or off (default $GOMEMLIMIT, else %dMiB)", defaultMemoryLimit>>20))
+	o.ingest.register(cmd)
 	return cmd
 }
 
+// readToken returns the token of --token-file, --token or
+// $VNSEARCH_TOKEN, without surrounding space; "" for none.
+func (o *serveOptions) readToken(a *app, tokenSet bool) (string, error) {
+	switch {
+	case o.tokenFile != "" && tokenSet:
+		return "", usagef("--token and --token-file both give the token: pass one")
+	case o.tokenFile != "":
+		data, err := os.ReadFile(o.tokenFile)
+		if err != nil {
+			return "", fmt.Errorf("--token-file: %w", err)
+		}
+		token := strings.TrimSpace(string(data))
+		if token == "" {
+			return "", usagef("--token-file %s holds no token", o.tokenFile)
+		}
+		return token, nil
+	case tokenSet:
+		token := strings.TrimSpace(o.token)
+		if token == "" {
+			return "", usagef("--token is blank")
+		}
+		fmt.Fprintf(a.stderr, "vnsearch: note: other users of this machine can read --token in the process list; prefer --token-file or $VNSEARCH_TOKEN\n")
+		return token, nil
+	}
+	raw := a.getenv("VNSEARCH_TOKEN")
+	token := strings.TrimSpace(raw)
+	if token == "" && raw != "" {
+		return "", usagef("$VNSEARCH_TOKEN is blank")
+	}
+	return token, nil
+}
+
+// setMemoryLimit sets the Go runtime's soft memory limit: limit ("off",
+// or a size such as 256MiB), else $GOMEMLIMIT as the runtime read it, else
+// defaultMemoryLimit.
+func (a *app) setMemoryLimit(limit string) error {
+	if limit == "" {
+		if a.getenv("GOMEMLIMIT") != "" {
+			return nil // the runtime has read it already
+		}
+		debug.SetMemoryLimit(defaultMemoryLimit)
+		return nil
+	}
+	n, err := parseSize(limit)
+	if err != nil {
+		return usagef("--memory-limit %q: %v", limit, err)
+	}
+	debug.SetMemoryLimit(n)
+	return nil
+}
+
+// parseSize reads a size as GOMEMLIMIT takes it: a number of bytes with
+// an optional unit B, KiB, MiB, GiB or TiB; or "off".
+func parseSize(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	if strings.EqualFold(s, "off") {
+		return math.MaxInt64, nil
+	}
+	units := []struct {
+		suffix string
+		scale  int64
+	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}}
+	scale := int64(1)
+	for _, u := range units {
+		if rest, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, scale = rest, u.scale
+			break
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil || n <= 0 || n > math.MaxInt64/scale {
+		return 0, errors.New("want a size such as 256MiB or 1GiB, or off")
+	}
+	return n * scale, nil
+}
+
 // serve runs the server until ctx is canceled.
-func (a *app) serve(ctx context.Context, addr, token string, feeds ingestFlags) error {
+func (a *app) serve(ctx context.Context, o serveOptions, token string) error {
 	loc, err := a.where()
 	if err != nil {
 		return err
@@ -90,43 +193,38 @@ func (a *app) serve(ctx context.Context, addr, token string, feeds ingestFlags) 
 	closed := false
 	defer func() {
 		if !closed {
+			a.releaseHolder()
 			ix.Close()
 		}
 	}()
 
 	logger := slog.New(slog.NewTextHandler(a.stderr, nil))
-	ingesting, err := feeds.start(ctx, ix, logger)
+	ingesting, err := o.ingest.start(ctx, ix, logger)
 	if err != nil {
 		return err
 	}
 	defer ingesting.Stop()
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	handler := server.New(server.Config{Index: ix, Token: token, Logger: logger, Ingest: ingesting.Status})
+	url := "http://" + ln.Addr().String()
+	a.recordHolder(loc.path, url)
+	handler := server.New(server.Config{Index: ix, Token: token, Logger: logger, SearchTimeout: o.searchTimeout, Ingest: ingesting.Status})
 	// Requests run on a context of their own, canceled only when a
 	// shutdown outlasts its timeout: a signal must not cut a write short.
 	requests, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelRequests()
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		BaseContext:       func(net.Listener) context.Context { return requests },
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := server.HTTPServer(handler, requests, slog.NewLogLogger(logger.Handler(), slog.LevelWarn))
 	writes := "writes need the bearer token"
 	if token == "" {
 		writes = "writes are disabled (no token)"
 	}
 	fmt.Fprintf(a.stderr, "vnsearch: serving the index at %s; %s\n", loc.path, writes)
-	fmt.Fprintf(a.stderr, "vnsearch: listening on http://%s\n", ln.Addr())
+	fmt.Fprintf(a.stderr, "vnsearch: listening on %s\n", url)
 
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(server.JSONErrors(ln)) }()
 	select {
 	case err := <-served:
 		return fmt.Errorf("serving on %s: %w", ln.Addr(), err)
@@ -150,6 +248,7 @@ func (a *app) serve(ctx context.Context, addr, token string, feeds ingestFlags) 
 	}
 	handler.Close()
 	closed = true
+	a.releaseHolder()
 	if err := ix.Close(); err != nil {
 		return err
 	}

@@ -1,7 +1,8 @@
 // Package baseline is stock Bleve, as a newcomer would use it: the default
 // index mapping (dynamic fields, the standard analyzer, an _all field) and
-// a match query. vnsearch's benchmarks and its evaluation measure
-// themselves against it.
+// a match query (Create); or as a Go developer would set it up for
+// articles: a static mapping of the text fields and BM25 (CreateStatic).
+// vnsearch's benchmarks and its evaluation measure themselves against it.
 package baseline
 
 import (
@@ -17,6 +18,9 @@ import (
 // Index is a stock Bleve index of articles.
 type Index struct {
 	bleve bleve.Index
+	// fields are the text fields a query matches when the mapping is
+	// static; none means the _all field of the default mapping.
+	fields []string
 }
 
 // Create makes a new stock index at path.
@@ -69,7 +73,7 @@ func (ix *Index) AddStream(ctx context.Context, articles iter.Seq[corpus.Article
 // the first size hits. With highlight set, Bleve also cuts a highlighted
 // fragment of the paragraphs, as a result page would show.
 func (ix *Index) Search(ctx context.Context, q string, size int, highlight bool) ([]string, error) {
-	req := bleve.NewSearchRequestOptions(bleve.NewMatchQuery(q), size, 0, false)
+	req := bleve.NewSearchRequestOptions(ix.matchQuery(q), size, 0, false)
 	if highlight {
 		req.Highlight = bleve.NewHighlight()
 		req.Highlight.AddField("paragraphs")
@@ -94,5 +98,5 @@ func Open(path string) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("baseline: open %s: %w", path, err)
 	}
-	return &Index{bleve: b}, nil
+	return &Index{bleve: b, fields: staticFields(b)}, nil
 }

@@ -113,8 +113,19 @@ func WriteJSON(w io.Writer, v any, indent bool) error {
 type Error struct {
 	Error string `json:"error"`
 	// Problems lists what was wrong with each rejected record of a POST
-	// /articles body, e.g. "request body line 3: malformed JSON: ...".
+	// /articles body, e.g. "request body:3: malformed JSON: ...".
 	Problems []string `json:"problems,omitempty"`
+	// Applied, when a POST /articles failed while indexing a good body,
+	// says what got in before the failure: the body's first Records
+	// records, counted as an answer of success counts them. The rest of
+	// the body was not indexed.
+	Applied *Applied `json:"applied,omitempty"`
+}
+
+// Applied is the part of a POST /articles body indexed before a failure.
+type Applied struct {
+	Records int `json:"records"`
+	index.AddStats
 }
 
 // DeleteResponse answers DELETE /articles/{id}.
@@ -136,10 +147,6 @@ func HumanBytes(n int64) string {
 	}
 	return strconv.FormatFloat(v, 'f', 1, 64) + " " + units[i]
 }
-
-// SplitList splits comma-separated values, as Request does with sources
-// and categories, and drops empty ones.
-func SplitList(values []string) []string { return splitList(values) }
 
 // DisplayDate formats a publication date for people: the day of an
 // instant, or the period a partial date names; "" when unknown.

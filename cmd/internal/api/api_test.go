@@ -3,6 +3,8 @@ package api
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"math"
 	"net/url"
 	"reflect"
 	"strings"
@@ -66,6 +68,10 @@ func TestRequestErrors(t *testing.T) {
 		{"bad since", SearchParams{Query: "x", Since: "yesterday"}, "since"},
 		{"bad until", SearchParams{Query: "x", Until: "2023-13"}, "until"},
 		{"since after until", SearchParams{Query: "x", Since: "2024", Until: "2023"}, "since"},
+		{"from past the window", SearchParams{Query: "x", From: MaxFrom + 1}, "from 10001 is more than 10000"},
+		{"from at the largest int", SearchParams{Query: "x", From: math.MaxInt, Size: 100}, "from 9223372036854775807 is more than 10000"},
+		{"too many phrases", SearchParams{Query: manyPhrases(MaxPhrases + 1)}, "17 different quoted phrases, more than the 16"},
+		{"too many exclusions", SearchParams{Query: "x " + manyExclusions(MaxExclusions+1)}, "excludes 17 different"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,12 +92,12 @@ func TestParamsFromQuery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := SearchParams{Query: "ma túy", Size: 5, From: 10, Sources: []string{"vov.vn", "antv"}, Categories: []string{"a,b"},
+	want := SearchParams{Query: "ma túy", Size: 5, From: 10, Sources: []string{"vov.vn", "antv"}, Categories: []string{"a", "b"},
 		Since: "2023", Until: "2023-09", Sort: "date"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
-	for _, bad := range []string{"size=ten", "from=1.5", "size=99999999999999999999"} {
+	for _, bad := range []string{"size=ten", "from=1.5", "size=99999999999999999999", "from=9223372036854775808"} {
 		v, _ := url.ParseQuery("q=x&" + bad)
 		name, _, _ := strings.Cut(bad, "=")
 		if _, err := ParamsFromQuery(v); !errors.Is(err, index.ErrBadQuery) || !strings.Contains(err.Error(), name) {
@@ -176,6 +182,39 @@ func TestHumanBytes(t *testing.T) {
 	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 1536: "1.5 KiB", 5 << 30: "5.0 GiB"} {
 		if got := HumanBytes(n); got != want {
 			t.Errorf("HumanBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// manyPhrases is a query of n different quoted phrases.
+func manyPhrases(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "\"bo cong an %d\" ", i)
+	}
+	return b.String()
+}
+
+// manyExclusions is a query of n different excluded words.
+func manyExclusions(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "-tu%d ", i)
+	}
+	return b.String()
+}
+
+func TestQueryCostCountsDistinctForms(t *testing.T) {
+	// The same phrase in any form, or one word excluded many times, is
+	// one check for the index: such queries pass however long.
+	for _, q := range []string{
+		strings.TrimSpace(strings.Repeat(`"bo cong an" `, 76)),
+		strings.Repeat(`"Bộ Công an" "bo cong an" "BỘ CÔNG AN" `, 20),
+		"ma túy " + strings.Repeat("-heroin ", 100),
+		manyPhrases(MaxPhrases) + manyExclusions(MaxExclusions),
+	} {
+		if _, err := (SearchParams{Query: q}).Request(); err != nil {
+			t.Errorf("%.60s…: %v", q, err)
 		}
 	}
 }

@@ -6,14 +6,28 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/vnsearch/vnsearch/analyzer"
 	"github.com/vnsearch/vnsearch/corpus"
 	"github.com/vnsearch/vnsearch/index"
+)
+
+// MaxFrom bounds from, as Elasticsearch's max_result_window does: no page
+// of results starts past the 10,000th.
+const MaxFrom = index.MaxWindow
+
+// Bounds on what one query may ask the index to check: each quoted phrase
+// is checked against positions, and each exclusion against every match.
+// The index counts a phrase or word given twice once; so do these.
+const (
+	MaxPhrases    = 16
+	MaxExclusions = 16
 )
 
 // SearchParams are the parameters of a search as a user types them: the
@@ -52,6 +66,13 @@ func (p SearchParams) Request() (index.Request, error) {
 	if p.Size > index.MaxSize {
 		req.Size = index.MaxSize
 	}
+	if p.From > MaxFrom {
+		return req, fmt.Errorf("%w: from %d is more than %d: results past the %d-th are never shown, narrow the search instead",
+			index.ErrBadQuery, p.From, MaxFrom, MaxFrom)
+	}
+	if err := checkQueryCost(p.Query); err != nil {
+		return req, err
+	}
 	var err error
 	if req.Since, err = dateBound("since", p.Since, false); err != nil {
 		return req, err
@@ -87,6 +108,42 @@ func dateBound(name, value string, until bool) (time.Time, error) {
 	return d.Time.Add(time.Nanosecond), nil
 }
 
+// checkQueryCost refuses a query holding more distinct quoted phrases or
+// exclusions than a search checks. A query the index refuses for another
+// reason (not UTF-8, too long) passes: the index says what is wrong.
+func checkQueryCost(query string) error {
+	q, err := index.ParseQuery(query)
+	if err != nil {
+		return nil
+	}
+	if n := distinct(q.Phrases); n > MaxPhrases {
+		return fmt.Errorf("%w: the query has %d different quoted phrases, more than the %d a search checks",
+			index.ErrBadQuery, n, MaxPhrases)
+	}
+	if n := distinct(q.ExcludeWords) + distinct(q.ExcludePhrases); n > MaxExclusions {
+		return fmt.Errorf("%w: the query excludes %d different words or phrases, more than the %d a search checks",
+			index.ErrBadQuery, n, MaxExclusions)
+	}
+	return nil
+}
+
+// distinct counts texts that differ once folded: "Bộ Công an" and "bo
+// cong an" are one phrase to the index.
+func distinct(texts []string) int {
+	seen := make(map[string]bool, len(texts))
+	for _, t := range texts {
+		var key strings.Builder
+		for _, s := range analyzer.Syllables(t) {
+			key.WriteString(s.Folded)
+			key.WriteByte(' ')
+		}
+		if key.Len() > 0 {
+			seen[key.String()] = true
+		}
+	}
+	return len(seen)
+}
+
 // splitList splits comma-separated values and drops empty ones.
 func splitList(values []string) []string {
 	var out []string
@@ -102,12 +159,13 @@ func splitList(values []string) []string {
 
 // ParamsFromQuery reads the parameters of GET /search (and of the search
 // page) from a URL query: q, size, from, source, category, since, until
-// and sort. It only converts text to numbers; Request validates.
+// and sort. It converts text to numbers and splits the comma-separated
+// lists; Request validates.
 func ParamsFromQuery(v url.Values) (SearchParams, error) {
 	p := SearchParams{
 		Query:      v.Get("q"),
-		Sources:    v["source"],
-		Categories: v["category"],
+		Sources:    splitList(v["source"]),
+		Categories: splitList(v["category"]),
 		Since:      v.Get("since"),
 		Until:      v.Get("until"),
 		Sort:       v.Get("sort"),
@@ -128,6 +186,9 @@ func intParam(v url.Values, name string) (int, error) {
 		return 0, nil
 	}
 	n, err := strconv.Atoi(s)
+	if errors.Is(err, strconv.ErrRange) {
+		return 0, fmt.Errorf("%w: %s %s is out of range", index.ErrBadQuery, name, s)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("%w: %s %q is not a whole number", index.ErrBadQuery, name, s)
 	}

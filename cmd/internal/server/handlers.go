@@ -1,10 +1,10 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/vnsearch/vnsearch/cmd/internal/api"
@@ -23,17 +23,88 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	release, err := s.hold()
-	if err != nil {
-		return err
-	}
-	defer release()
-	res, err := s.ix.Search(r.Context(), req)
+	res, err := s.runSearch(r.Context(), req)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, res)
 	return nil
+}
+
+// errSearchTimeout is the cause of a search's context when the search
+// ran out of time.
+var errSearchTimeout = errors.New("search timeout")
+
+// runSearch runs one search within the search timeout, once a turn among
+// the searches running is free. The search runs on its own goroutine,
+// which holds the turn and the index until it has really stopped: the
+// client hears of a timeout on time even if some pass of the search is
+// slow to see its context end, and that pass still counts against the
+// searches that may run at once.
+func (s *Server) runSearch(ctx context.Context, req index.Request) (*index.Result, error) {
+	// Canceled when the answer is decided: a search still running then
+	// is past its deadline anyway.
+	ctx, cancel := context.WithTimeoutCause(ctx, s.searchTimeout, errSearchTimeout)
+	defer cancel()
+	select {
+	case s.searches <- struct{}{}:
+	case <-ctx.Done():
+		return nil, s.searchError(ctx, "waiting for a turn: the server is busy")
+	}
+	if ctx.Err() != nil {
+		// The turn came too late: no search starts past its deadline.
+		<-s.searches
+		return nil, s.searchError(ctx, "waiting for a turn: the server is busy")
+	}
+	release, err := s.hold()
+	if err != nil {
+		<-s.searches
+		return nil, err
+	}
+	type outcome struct {
+		res *index.Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		defer func() { <-s.searches }()
+		defer release()
+		res, err := s.ix.Search(ctx, req)
+		done <- outcome{res, err}
+	}()
+	select {
+	case o := <-done:
+		if o.err != nil && ctx.Err() != nil {
+			return nil, s.searchError(ctx, "")
+		}
+		return o.res, o.err
+	case <-ctx.Done():
+		// Give the search a moment to stop by itself, so that the usual
+		// answer is the one it gives.
+		select {
+		case o := <-done:
+			if o.err == nil {
+				return o.res, nil
+			}
+		case <-time.After(searchStopGrace):
+		}
+		return nil, s.searchError(ctx, "")
+	}
+}
+
+// searchStopGrace is how long past its deadline a search is waited for.
+const searchStopGrace = 100 * time.Millisecond
+
+// searchError explains why ctx of a search ended.
+func (s *Server) searchError(ctx context.Context, where string) error {
+	if !errors.Is(context.Cause(ctx), errSearchTimeout) {
+		return ctx.Err() // the client left, or the server is stopping
+	}
+	msg := fmt.Sprintf("the search took longer than %s, the most one search may take", s.searchTimeout)
+	if where != "" {
+		msg = fmt.Sprintf("the search waited longer than %s %s", s.searchTimeout, where)
+	}
+	return &statusError{http.StatusServiceUnavailable, msg + "; try again, or with fewer or rarer words"}
 }
 
 // GET /analyze?text=&folded=
@@ -59,6 +130,9 @@ func articleID(r *http.Request) (string, error) {
 	id := r.PathValue("id")
 	if id == "" {
 		return "", &statusError{http.StatusNotFound, "no article ID in the path: want /articles/{id}"}
+	}
+	if err := api.CheckID(id); err != nil {
+		return "", &statusError{http.StatusBadRequest, "/articles/{id}: " + err.Error()}
 	}
 	return id, nil
 }
@@ -114,41 +188,138 @@ func (s *Server) deleteArticle(w http.ResponseWriter, r *http.Request) error {
 // maxProblemsListed bounds the problems a rejected body's answer lists.
 const maxProblemsListed = 100
 
-// bodyName names the body in problems: "request body line 3: ...".
+// bodyName names the body in problems: "request body:3: ...".
 const bodyName = "request body"
+
+// Bounds on one record of a POST body, so that no single article costs
+// the index more than a bounded amount to analyze.
+const (
+	MaxRecordBytes      = 8 << 20 // of text, all fields together
+	MaxRecordParagraphs = 10_000  // as the JSON reader gives them
+)
+
+// How a POST body is indexed: in batches of at most this many articles
+// and, past the first article, bytes of text, one batch at a time. The
+// heap of a server under writes is mostly the analysis of the batch being
+// indexed: under 12 search clients and a writer on the baomoi index,
+// batches of 256 articles / 4 MiB peaked at 126 MB of anonymous memory,
+// these at 53–71 MB (BenchmarkServeMemory). Bulk loads go through `vnsearch
+// index`, whose batches are larger.
+const (
+	postBatchArticles = 64
+	postBatchBytes    = 1 << 20
+)
+
+// postIndexingDeadline bounds writing the answer of a POST, indexing
+// included, once its body has been read.
+const postIndexingDeadline = 10 * time.Minute
 
 // POST /articles with a JSON array or JSONL body, optionally gzipped. The
 // body is indexed only if every record in it is good: a client fixing
-// line 3 can send the same body again without wondering what got in.
+// line 3 can send the same body again without wondering what got in. Its
+// good records wait in a spool file until the whole body has been read,
+// then are indexed in bounded batches.
 func (s *Server) postArticles(w http.ResponseWriter, r *http.Request) error {
 	if err := s.authorize(w, r); err != nil {
 		return err
 	}
-	// A large body takes longer than the server's usual deadlines to
-	// send and to index.
+	sp, err := newSpool(s.spoolDir)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := sp.close(); err != nil {
+			s.log.WarnContext(r.Context(), "removing a spool file", "err", err)
+		}
+	}()
+	if err := s.readBody(w, r, sp); err != nil {
+		return err
+	}
+	// The body is read: from now on the connection waits for the answer
+	// (a read deadline still set would cancel the request when it
+	// passed), and the answer may take as long as indexing does.
 	rc := http.NewResponseController(w)
-	_ = rc.SetReadDeadline(time.Now().Add(5 * time.Minute))
-	_ = rc.SetWriteDeadline(time.Now().Add(10 * time.Minute))
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Now().Add(postIndexingDeadline))
 
-	body := http.MaxBytesReader(w, r.Body, s.maxBody)
+	select {
+	case s.writes <- struct{}{}:
+		defer func() { <-s.writes }()
+	case <-r.Context().Done():
+		return r.Context().Err()
+	}
+	release, err := s.hold()
+	if err != nil {
+		return err
+	}
+	defer release()
+	var applied api.Applied
+	for batch, err := range sp.batches(postBatchArticles, postBatchBytes, bodyName) {
+		if err == nil {
+			var stats index.AddStats
+			stats, err = s.ix.Add(r.Context(), batch)
+			if err == nil {
+				applied.Records += len(batch)
+				applied.AddStats = applied.AddStats.Plus(stats)
+				continue
+			}
+		}
+		if applied.Added+applied.Updated > 0 {
+			s.pageStats.invalidate()
+		}
+		return &appliedError{applied, fmt.Errorf(
+			"indexed the first %d of the body's %d records (%d new, %d changed, %d unchanged), then stopped, the rest not indexed: %w",
+			applied.Records, sp.records, applied.Added, applied.Updated, applied.Unchanged, err)}
+	}
+	if applied.Added+applied.Updated > 0 {
+		s.pageStats.invalidate()
+	}
+	writeJSON(w, http.StatusOK, applied.AddStats)
+	return nil
+}
+
+// readBody reads a POST body into sp, every record checked. A failure to
+// read the body (too large, too slow, not gzip) ends it at once; bad
+// records are listed, all of them read first.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, sp *spool) error {
+	var st bodyState
+	body, err := s.openBody(w, r, &st)
+	if err != nil {
+		return err
+	}
 	var (
-		articles []corpus.Article
 		problems []string
 		bad      int
+		record   int
 	)
-	for a, err := range corpus.ReadJSON(body, bodyName) {
+	problem := func(text string) {
+		bad++
+		if len(problems) < maxProblemsListed {
+			problems = append(problems, text)
+		}
+	}
+	for a, err := range corpus.ReadJSONLimits(body, bodyName, corpus.Limits{MaxRecordBytes: MaxRecordBytes, MaxParagraphs: MaxRecordParagraphs}) {
+		if failed := st.failure(); failed != nil {
+			return failed
+		}
+		record++
 		if err != nil {
-			if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
-				return &statusError{http.StatusRequestEntityTooLarge,
-					fmt.Sprintf("request body is larger than %s", api.HumanBytes(mbe.Limit))}
-			}
-			bad++
-			if len(problems) < maxProblemsListed {
-				problems = append(problems, problemText(err))
-			}
+			problem(problemText(err))
 			continue
 		}
-		articles = append(articles, a)
+		if err := checkRecord(&a); err != nil {
+			problem(fmt.Sprintf("%s record %d: %v", bodyName, record, err))
+			continue
+		}
+		if bad > 0 {
+			continue // nothing will be indexed: no need to keep it
+		}
+		if err := sp.add(&a); err != nil {
+			return err
+		}
+	}
+	if failed := st.failure(); failed != nil {
+		return failed
 	}
 	if err := r.Context().Err(); err != nil {
 		return err
@@ -158,37 +329,32 @@ func (s *Server) postArticles(w http.ResponseWriter, r *http.Request) error {
 			problems = append(problems, fmt.Sprintf("… and %d more", bad-len(problems)))
 		}
 		return &problemsError{
-			msg:      fmt.Sprintf("request body rejected, nothing was indexed: %d problem(s), %d good record(s)", bad, len(articles)),
+			msg:      fmt.Sprintf("request body rejected, nothing was indexed: %d problem(s), %d good record(s)", bad, record-bad),
 			problems: problems,
 		}
 	}
-	release, err := s.hold()
-	if err != nil {
-		return err
-	}
-	defer release()
-	stats, err := s.ix.AddStream(r.Context(), slices.Values(articles), index.StreamOptions{})
-	if stats.Added+stats.Updated > 0 {
-		s.pageStats.invalidate()
-	}
-	if err != nil {
-		return fmt.Errorf("indexed %d new and %d changed articles, then: %w", stats.Added, stats.Updated, err)
-	}
-	writeJSON(w, http.StatusOK, stats)
 	return nil
 }
 
-// problemText formats a problem as "request body line 3: message".
-func problemText(err error) string {
-	var p *corpus.Problem
-	if !errors.As(err, &p) {
-		return err.Error()
+// checkRecord applies the rules of POST /articles on top of what the JSON
+// reader checks: the ID rule and the bounds of one record.
+func checkRecord(a *corpus.Article) error {
+	if err := api.CheckID(a.ID); err != nil {
+		return err
 	}
-	if p.Line > 0 {
-		return fmt.Sprintf("%s line %d: %v", p.Path, p.Line, p.Err)
+	if n := len(a.Paragraphs); n > MaxRecordParagraphs {
+		return fmt.Errorf("article %q has %d paragraphs, more than the %d an article may have", a.ID, n, MaxRecordParagraphs)
 	}
-	return fmt.Sprintf("%s: %v", p.Path, p.Err)
+	if n := textBytes(a); n > MaxRecordBytes {
+		return fmt.Errorf("article %q holds %s of text, more than the %s an article may hold",
+			a.ID, api.HumanBytes(int64(n)), api.HumanBytes(MaxRecordBytes))
+	}
+	return nil
 }
+
+// problemText formats a problem as every vnsearch command does:
+// "request body:3: message".
+func problemText(err error) string { return err.Error() }
 
 // GET /stats
 func (s *Server) stats(w http.ResponseWriter, r *http.Request) error {

@@ -56,17 +56,22 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) error {
 	data := pageData{Query: query.Get("q"), Sort: query.Get("sort")}
 	code := http.StatusOK
 
+	// The index is held for the statistics only: the search holds it
+	// itself.
 	release, err := s.hold()
 	if err != nil {
 		return err
 	}
-	defer release()
 	st, err := s.pageStats.get(func() (index.Stats, error) { return s.ix.Stats(r.Context()) })
+	release()
 	if err != nil {
 		return err
 	}
 	data.Articles = st.Articles
-	selected := api.SplitList(query["source"])
+	// An error in the parameters is the search's to report; the outlets
+	// chosen show either way.
+	params, paramsErr := api.ParamsFromQuery(query)
+	selected := params.Sources
 	for _, sc := range st.Sources {
 		if sc.Source == "" {
 			continue // articles without an outlet: no filter finds them
@@ -83,7 +88,11 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) error {
 
 	if strings.TrimSpace(data.Query) != "" {
 		data.Searched = true
-		if err := s.searchPage(r, query, &data); err != nil {
+		err := paramsErr
+		if err == nil {
+			err = s.searchPage(r, query, params, &data)
+		}
+		if err != nil {
 			code = status(err)
 			if code >= http.StatusInternalServerError {
 				s.log.ErrorContext(r.Context(), "search page failed", "err", err)
@@ -105,16 +114,12 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) error {
 }
 
 // searchPage runs the page's search and fills in its results.
-func (s *Server) searchPage(r *http.Request, query url.Values, data *pageData) error {
-	params, err := api.ParamsFromQuery(query)
-	if err != nil {
-		return err
-	}
+func (s *Server) searchPage(r *http.Request, query url.Values, params api.SearchParams, data *pageData) error {
 	req, err := params.Request()
 	if err != nil {
 		return err
 	}
-	res, err := s.ix.Search(r.Context(), req)
+	res, err := s.runSearch(r.Context(), req)
 	if err != nil {
 		return err
 	}

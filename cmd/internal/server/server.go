@@ -17,45 +17,87 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"path"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vnsearch/vnsearch/cmd/internal/api"
+	"github.com/vnsearch/vnsearch/corpus"
 	"github.com/vnsearch/vnsearch/index"
 	"github.com/vnsearch/vnsearch/ingest"
 )
 
-// DefaultMaxBodyBytes bounds a POST /articles body unless Config says
-// otherwise.
-const DefaultMaxBodyBytes = 32 << 20
+// DefaultSearchTimeout bounds one search unless Config says otherwise.
+const DefaultSearchTimeout = 2 * time.Second
 
-// Config sets up a Server.
+// Config sets up a Server. Zero values mean the defaults.
 type Config struct {
 	// Index is the index served. The Server does not close it: its
 	// owner does, after Server.Close.
 	Index *index.Index
-	// Token is the bearer token that writes must present. Empty refuses
-	// every write.
+	// Token is the bearer token that writes must present (surrounding
+	// space is ignored). Empty refuses every write.
 	Token string
 	// Logger receives the access log and server errors; nil discards
 	// them.
 	Logger *slog.Logger
-	// MaxBodyBytes bounds a request body; 0 means DefaultMaxBodyBytes.
-	MaxBodyBytes int64
+	// SearchTimeout bounds one search, waiting for its turn included;
+	// past it the search is canceled and answered with 503.
+	SearchTimeout time.Duration
+	// MaxSearches bounds the searches that run at once (default: two per
+	// CPU); the others wait for a turn.
+	MaxSearches int
+	// MaxBodyBytes bounds a request body as sent, MaxDecodedBytes once
+	// decompressed.
+	MaxBodyBytes, MaxDecodedBytes int64
+	// MinBodyRate (bytes a second) and BodyGrace bound how slowly a body
+	// may arrive (see DefaultMinBodyRate).
+	MinBodyRate int64
+	BodyGrace   time.Duration
+	// SpoolDir holds the records of a POST /articles body between reading
+	// and indexing it; "" means the system's temporary directory.
+	SpoolDir string
 	// Ingest, when set, tells what the feeds followed and the folders
 	// watched have brought in, for GET /stats.
 	Ingest func() ingest.Status
 }
 
+// store is what the server asks of its index; *index.Index is one.
+// Tests put others in its place, to stall or fail on purpose.
+type store interface {
+	Search(ctx context.Context, r index.Request) (*index.Result, error)
+	Get(ctx context.Context, id string) (corpus.Article, error)
+	Add(ctx context.Context, articles []corpus.Article) (index.AddStats, error)
+	Delete(ctx context.Context, ids ...string) (int, error)
+	Stats(ctx context.Context) (index.Stats, error)
+}
+
 // Server answers the HTTP API. It is an http.Handler.
 type Server struct {
-	ix      *index.Index
-	token   string
-	log     *slog.Logger
-	maxBody int64
-	mux     *http.ServeMux
-	ingest  func() ingest.Status
+	ix            store
+	token         string
+	log           *slog.Logger
+	searchTimeout time.Duration
+	maxBody       int64
+	maxDecoded    int64
+	minBodyRate   int64
+	bodyGrace     time.Duration
+	spoolDir      string
+	mux           *http.ServeMux
+
+	// searches holds a token for each search running; writes one for the
+	// POST being indexed, so that two large bodies are not indexed at
+	// once.
+	searches chan struct{}
+	writes   chan struct{}
+
+	// ingest tells what the feeds followed and the folders watched have
+	// brought in, for GET /stats; nil when there are none.
+	ingest func() ingest.Status
 
 	// gate is held for reading by every request while it uses the
 	// index, and for writing by Close, which waits for those requests.
@@ -67,19 +109,29 @@ type Server struct {
 
 // New returns a Server for cfg.
 func New(cfg Config) *Server {
+	orDefault := func(v, def int64) int64 {
+		if v <= 0 {
+			return def
+		}
+		return v
+	}
 	s := &Server{
-		ix:      cfg.Index,
-		token:   cfg.Token,
-		log:     cfg.Logger,
-		maxBody: cfg.MaxBodyBytes,
-		mux:     http.NewServeMux(),
-		ingest:  cfg.Ingest,
+		ix:            cfg.Index,
+		token:         strings.TrimSpace(cfg.Token),
+		log:           cfg.Logger,
+		searchTimeout: time.Duration(orDefault(int64(cfg.SearchTimeout), int64(DefaultSearchTimeout))),
+		maxBody:       orDefault(cfg.MaxBodyBytes, DefaultMaxBodyBytes),
+		maxDecoded:    orDefault(cfg.MaxDecodedBytes, DefaultMaxDecodedBytes),
+		minBodyRate:   orDefault(cfg.MinBodyRate, DefaultMinBodyRate),
+		bodyGrace:     time.Duration(orDefault(int64(cfg.BodyGrace), int64(DefaultBodyGrace))),
+		spoolDir:      cfg.SpoolDir,
+		mux:           http.NewServeMux(),
+		searches:      make(chan struct{}, orDefault(int64(cfg.MaxSearches), int64(2*runtime.GOMAXPROCS(0)))),
+		writes:        make(chan struct{}, 1),
+		ingest:        cfg.Ingest,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
-	}
-	if s.maxBody <= 0 {
-		s.maxBody = DefaultMaxBodyBytes
 	}
 	s.routes()
 	return s
@@ -135,17 +187,62 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 	rec.Header().Set("X-Content-Type-Options", "nosniff")
+	defer func() {
+		// The path only: the query may be long, and headers (the token)
+		// are never logged.
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status),
+			slog.Duration("duration", time.Since(start)),
+			slog.Int64("bytes", rec.bytes),
+			slog.String("remote", r.RemoteAddr),
+		)
+	}()
+	defer s.recoverPanic(rec, r)
+	if p := r.URL.EscapedPath(); r.Method != http.MethodConnect && p != cleanPath(p) {
+		// The ServeMux would redirect to the cleaned path, in plain text;
+		// no client of this API means such a path.
+		writeJSON(rec, http.StatusBadRequest, api.Error{Error: fmt.Sprintf(
+			"path %q has an empty, \".\" or \"..\" segment: no route takes one (IDs never contain /)", p)})
+		return
+	}
 	s.mux.ServeHTTP(rec, r)
-	// The path only: the query may be long, and headers (the token) are
-	// never logged.
-	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-		slog.String("method", r.Method),
-		slog.String("path", r.URL.Path),
-		slog.Int("status", rec.status),
-		slog.Duration("duration", time.Since(start)),
-		slog.Int64("bytes", rec.bytes),
-		slog.String("remote", r.RemoteAddr),
-	)
+}
+
+// cleanPath is the path the ServeMux would redirect p to: "/" first,
+// no empty, "." or ".." segments, a trailing slash kept.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if p[len(p)-1] == '/' && np != "/" {
+		np += "/"
+	}
+	return np
+}
+
+// recoverPanic answers a handler's panic with a JSON 500, when nothing
+// has been answered yet, and logs it: a bug must not cost the client a
+// reset connection without a word. http.ErrAbortHandler is net/http's
+// own way to abort, and is passed on.
+func (s *Server) recoverPanic(w *recorder, r *http.Request) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	if v == http.ErrAbortHandler {
+		panic(v)
+	}
+	s.log.ErrorContext(r.Context(), "handler panicked", "method", r.Method, "path", r.URL.Path,
+		"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+	if !w.wroteHeader {
+		writeJSON(w, http.StatusInternalServerError, api.Error{Error: "internal error: the server failed on this request; it has been logged"})
+	}
 }
 
 // Close waits for the requests using the index to finish and makes later
@@ -210,6 +307,16 @@ type problemsError struct {
 
 func (e *problemsError) Error() string { return e.msg }
 
+// appliedError is a failure while indexing a POST body, after the part of
+// it that applied says was indexed.
+type appliedError struct {
+	applied api.Applied
+	err     error
+}
+
+func (e *appliedError) Error() string { return e.err.Error() }
+func (e *appliedError) Unwrap() error { return e.err }
+
 // status maps an error to its HTTP status.
 func status(err error) int {
 	var se *statusError
@@ -242,9 +349,11 @@ func (s *Server) wrap(h handler) http.Handler {
 		}
 		code := status(err)
 		body := api.Error{Error: err.Error()}
-		var pe *problemsError
-		if errors.As(err, &pe) {
+		if pe, ok := errors.AsType[*problemsError](err); ok {
 			body.Problems = pe.problems
+		}
+		if ae, ok := errors.AsType[*appliedError](err); ok {
+			body.Applied = &ae.applied
 		}
 		if code == http.StatusInternalServerError {
 			s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -264,7 +373,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // authorize checks the bearer token of a write.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request) error {
 	if s.token == "" {
-		return &statusError{http.StatusForbidden, "writes are disabled: start vnsearch serve with --token or VNSEARCH_TOKEN"}
+		return &statusError{http.StatusForbidden, "writes are disabled: start vnsearch serve with VNSEARCH_TOKEN or --token-file"}
 	}
 	const scheme = "bearer "
 	h := r.Header.Get("Authorization")
@@ -282,7 +391,12 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// CheckAddr refuses an address that other hosts can reach when no token
+// MinPublicTokenLength is the shortest token that may guard a server
+// other hosts can reach.
+const MinPublicTokenLength = 16
+
+// CheckAddr refuses an address that other hosts can reach unless a token
+// of at least MinPublicTokenLength characters (surrounding space aside)
 // guards the server: only loopback addresses (127.0.0.0/8, ::1,
 // localhost) may go without one.
 func CheckAddr(addr, token string) error {
@@ -290,15 +404,23 @@ func CheckAddr(addr, token string) error {
 	if err != nil {
 		return fmt.Errorf("address %q: %w", addr, err)
 	}
-	if token != "" || isLoopback(host) {
+	if isLoopback(host) {
 		return nil
 	}
 	shown := host
 	if shown == "" {
 		shown = "every interface"
 	}
-	return fmt.Errorf("refusing to serve on %s (%s) without a token: other hosts could reach it; "+
-		"set --token or VNSEARCH_TOKEN, or listen on 127.0.0.1", addr, shown)
+	token = strings.TrimSpace(token)
+	if token == "" {
+		return fmt.Errorf("refusing to serve on %s (%s) without a token: other hosts could reach it; "+
+			"set --token-file or VNSEARCH_TOKEN, or listen on 127.0.0.1", addr, shown)
+	}
+	if n := utf8.RuneCountInString(token); n < MinPublicTokenLength {
+		return fmt.Errorf("refusing to serve on %s (%s) with a token of %d characters: other hosts could guess it; "+
+			"use at least %d, e.g. from `openssl rand -hex 16`", addr, shown, n, MinPublicTokenLength)
+	}
+	return nil
 }
 
 func isLoopback(host string) bool {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/vnsearch/vnsearch/cmd/internal/api"
@@ -45,26 +47,62 @@ func seededIndex(t *testing.T) *index.Index {
 
 // fixture is a server over a seeded index.
 type fixture struct {
-	t   *testing.T
-	ix  *index.Index
-	srv *Server
-	url string
-	log *bytes.Buffer
+	t    *testing.T
+	ix   *index.Index
+	srv  *Server
+	url  string
+	log  *bytes.Buffer
+	logw *syncWriter
+}
+
+// logText returns what the server has logged so far.
+func (f *fixture) logText() string {
+	f.logw.mu.Lock()
+	defer f.logw.mu.Unlock()
+	return f.log.String()
 }
 
 func newFixture(t *testing.T, cfg Config) *fixture {
+	t.Helper()
+	return newFixtureWith(t, cfg, nil)
+}
+
+// newFixtureWith is newFixture with the http.Server changed by tweak
+// before it starts.
+func newFixtureWith(t *testing.T, cfg Config, tweak func(*http.Server)) *fixture {
 	t.Helper()
 	f := &fixture{t: t, log: &bytes.Buffer{}}
 	if cfg.Index == nil {
 		cfg.Index = seededIndex(t)
 	}
 	f.ix = cfg.Index
-	cfg.Logger = slog.New(slog.NewTextHandler(f.log, nil))
+	f.logw = &syncWriter{w: f.log}
+	cfg.Logger = slog.New(slog.NewTextHandler(f.logw, nil))
 	f.srv = New(cfg)
-	ts := httptest.NewServer(f.srv)
+	// The server as vnsearch serve runs it: its timeouts, and net/http's
+	// own errors in JSON.
+	ts := httptest.NewUnstartedServer(f.srv)
+	ts.Config = HTTPServer(f.srv, context.Background(), log.New(io.Discard, "", 0))
+	ts.Listener = JSONErrors(ts.Listener)
+	if tweak != nil {
+		tweak(ts.Config)
+	}
+	ts.Start()
 	t.Cleanup(ts.Close)
 	f.url = ts.URL
 	return f
+}
+
+// syncWriter serializes writes to w: requests log concurrently.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
 
 // do sends a request and returns the status, the headers and the body.
@@ -279,7 +317,7 @@ func TestPostRejectsBadBodies(t *testing.T) {
 	wantError(t, "malformed JSONL", status, http.StatusBadRequest, header, resp)
 	var e api.Error
 	json.Unmarshal(resp, &e)
-	if len(e.Problems) != 2 || !strings.HasPrefix(e.Problems[0], "request body line 2: ") || !strings.HasPrefix(e.Problems[1], "request body line 4: ") {
+	if len(e.Problems) != 2 || !strings.HasPrefix(e.Problems[0], "request body:2: ") || !strings.HasPrefix(e.Problems[1], "request body:4: ") {
 		t.Errorf("problems %q, want lines 2 and 4", e.Problems)
 	}
 	// Nothing of a rejected body is indexed, not even its good records.
@@ -324,11 +362,11 @@ func TestAuth(t *testing.T) {
 	if status, _, resp := guarded.do("POST", "/articles", "bearer "+token, strings.NewReader(body)); status != http.StatusOK {
 		t.Errorf("right token: %d %s", status, resp)
 	}
-	if strings.Contains(guarded.log.String(), token) {
-		t.Errorf("the access log holds the token:\n%s", guarded.log)
+	if strings.Contains(guarded.logText(), token) {
+		t.Errorf("the access log holds the token:\n%s", guarded.logText())
 	}
-	if !strings.Contains(guarded.log.String(), "status=401") || !strings.Contains(guarded.log.String(), "path=/articles") {
-		t.Errorf("the access log lacks requests:\n%s", guarded.log)
+	if log := guarded.logText(); !strings.Contains(log, "status=401") || !strings.Contains(log, "path=/articles") {
+		t.Errorf("the access log lacks requests:\n%s", log)
 	}
 }
 
@@ -392,8 +430,15 @@ func TestCheckAddr(t *testing.T) {
 		{"0.0.0.0:8080", "", false},
 		{"192.168.1.5:8080", "", false},
 		{"example.com:80", "", false},
-		{"0.0.0.0:8080", "t", true},
-		{"no-port", "t", false},
+		{"0.0.0.0:8080", "0123456789abcdef", true},
+		{"0.0.0.0:8080", "  0123456789abcdef\n", true},
+		{"[::]:8080", "mật khẩu dài đủ 16", true},
+		{"0.0.0.0:8080", "t", false},
+		{"0.0.0.0:8080", "0123456789abcde", false},
+		{"0.0.0.0:8080", "                    ", false},
+		{"0.0.0.0:8080", " 0123456789abcde \t", false},
+		{"127.0.0.1:8080", "t", true},
+		{"no-port", "0123456789abcdef", false},
 	}
 	for _, tt := range tests {
 		err := CheckAddr(tt.addr, tt.token)

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestServeTokenChecks(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	short, blank := write("short", "abc\n"), write("blank", " \n\t\n")
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		says string
+	}{
+		{"blank token", nil, []string{"--token", "   "}, "--token is blank"},
+		{"blank env token", map[string]string{"VNSEARCH_TOKEN": " \t"}, nil, "VNSEARCH_TOKEN is blank"},
+		{"blank token file", nil, []string{"--token-file", blank}, "holds no token"},
+		{"missing token file", nil, []string{"--token-file", filepath.Join(dir, "none")}, "--token-file"},
+		{"both", nil, []string{"--token", "0123456789abcdef", "--token-file", short}, "pass one"},
+		{"public without token", nil, []string{"--addr", "0.0.0.0:0"}, "without a token"},
+		{"public, short token", nil, []string{"--addr", "0.0.0.0:0", "--token-file", short}, "token of 3 characters"},
+		{"public, padded short token", map[string]string{"VNSEARCH_TOKEN": "   abc            "}, []string{"--addr", "0.0.0.0:0"}, "token of 3 characters"},
+		{"bad search timeout", nil, []string{"--search-timeout", "0s"}, "--search-timeout"},
+		{"bad memory limit", nil, []string{"--memory-limit", "lots"}, "--memory-limit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"serve", "--index", filepath.Join(dir, "idx")}, tt.args...)
+			r := runCLI(t, tt.env, args...)
+			if r.code == 0 || !strings.Contains(r.stderr, tt.says) {
+				t.Errorf("exit %d, stderr %q; want a failure saying %q", r.code, r.stderr, tt.says)
+			}
+		})
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64 // 0: an error
+	}{
+		{"256MiB", 256 << 20},
+		{"1GiB", 1 << 30},
+		{"512 KiB", 512 << 10},
+		{"1000000", 1000000},
+		{"42B", 42},
+		{"off", math.MaxInt64},
+		{"OFF", math.MaxInt64},
+		{"", 0},
+		{"lots", 0},
+		{"-5MiB", 0},
+		{"0", 0},
+		{"1.5GiB", 0},
+		{"99999999999TiB", 0},
+	}
+	for _, tt := range tests {
+		got, err := parseSize(tt.in)
+		if (err != nil) != (tt.want == 0) || got != tt.want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+// deadPID returns the PID of a process that has exited.
+func deadPID(t *testing.T) int {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "-test.run=^$")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd.Process.Pid
+}
+
+func TestBusyMessageNamesTheHolder(t *testing.T) {
+	dir := t.TempDir()
+	const hint = "query that server instead, e.g. curl 'http://127.0.0.1:8080/search?q=x'"
+	since := time.Date(2026, 1, 2, 3, 4, 5, 0, time.Local)
+	alive := os.Getppid() // the go command, or whatever ran this test
+	tests := []struct {
+		name    string
+		holder  *holder
+		says    []string
+		notSays []string
+	}{
+		{"no holder file", nil,
+			[]string{"in use by another process", "http://127.0.0.1:8080/search?q=x"}, nil},
+		{"a server", &holder{Command: "serve", PID: alive, URL: "http://127.0.0.1:4321", Since: since},
+			[]string{"`vnsearch serve` (PID ", "2026-01-02 03:04:05", "listening on http://127.0.0.1:4321", "curl 'http://127.0.0.1:4321/search?q=x'"},
+			[]string{"8080"}},
+		{"a server starting", &holder{Command: "serve", PID: alive, Since: since},
+			[]string{"`vnsearch serve` (PID ", "which is starting"}, nil},
+		{"an indexer", &holder{Command: "index", PID: alive, Since: since},
+			[]string{"`vnsearch index` (PID ", "wait for it to finish"},
+			[]string{"curl", "8080"}},
+		{"a dead process", &holder{Command: "serve", PID: deadPID(t), URL: "http://127.0.0.1:4321", Since: since},
+			[]string{"in use by another process", "http://127.0.0.1:8080"}, []string{"4321"}},
+		{"this process", &holder{Command: "serve", PID: os.Getpid(), URL: "http://127.0.0.1:4321", Since: since},
+			[]string{"in use by another process"}, []string{"4321"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			os.Remove(filepath.Join(dir, holderFile))
+			if tt.holder != nil {
+				if err := writeHolder(dir, *tt.holder); err != nil {
+					t.Fatal(err)
+				}
+			}
+			msg := busyMessage(dir, hint)
+			for _, want := range tt.says {
+				if !strings.Contains(msg, want) {
+					t.Errorf("%q does not say %q", msg, want)
+				}
+			}
+			for _, bad := range tt.notSays {
+				if strings.Contains(msg, bad) {
+					t.Errorf("%q says %q", msg, bad)
+				}
+			}
+		})
+	}
+}
+
+func TestHolderFileLastsWhileTheIndexIsHeld(t *testing.T) {
+	idx := filepath.Join(t.TempDir(), "idx")
+	mustRun(t, nil, "index", "--index", idx, seedDir(t))
+	if _, err := os.Stat(filepath.Join(idx, holderFile)); !os.IsNotExist(err) {
+		t.Errorf("index left its holder file behind: %v", err)
+	}
+	// A holder file that names another process is not this one's to
+	// remove.
+	other := holder{Command: "serve", PID: os.Getppid(), Since: time.Now()}
+	if err := writeHolder(idx, other); err != nil {
+		t.Fatal(err)
+	}
+	if err := removeHolder(idx); err != nil {
+		t.Fatal(err)
+	}
+	if h, ok := readHolder(idx); !ok || h.PID != other.PID {
+		t.Errorf("another process's holder file was removed")
+	}
+}
