@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/vnsearch/vnsearch/corpus"
+	"github.com/vnsearch/vnsearch/index"
 )
 
 // FollowOptions tune a Follower; zero values take the defaults.
@@ -283,37 +285,45 @@ func (f *Follower) poll(ctx context.Context, fd *feed) {
 		f.log.Info("item upgraded from its summary", "feed", fd.url, "url", it.URL)
 	}
 
-	if len(articles) > 0 {
-		stats, err := f.ix.Add(ctx, articles)
-		if err != nil {
-			if ctx.Err() != nil {
-				return // stopping: the next run does it all again
-			}
-			// Nothing of this poll is remembered: it is all done again.
-			f.log.Error("indexing feed items", "feed", fd.url, "err", err)
-			f.mu.Lock()
-			fd.rec.LastError = "indexing: " + err.Error()
-			fd.rec.NextPoll = now.Add(f.backoff(fd.rec.Failures+1, 0))
-			f.mu.Unlock()
-			return
-		}
-		f.log.Info("feed items indexed", "feed", fd.url, "added", stats.Added, "updated", stats.Updated, "unchanged", stats.Unchanged)
-	}
-	if len(stale) > 0 {
-		if _, err := f.ix.Delete(ctx, stale...); err != nil {
-			f.log.Error("deleting replaced summaries", "feed", fd.url, "err", err)
-		}
-	}
 	maps.Copy(rec.Items, updates)
 	if len(inFeed) > 0 {
 		rec.trim(now, inFeed)
 	}
+	// The articles, the summaries their pages replace and what is
+	// remembered of the feed go in one batch: after a crash, either the
+	// index holds the articles and knows it, or neither.
+	raw, err := json.Marshal(rec)
+	if err != nil {
+		f.log.Error("encoding feed state", "feed", fd.url, "err", err)
+		return
+	}
+	ops := index.Ops{Meta: map[string][]byte{feedKeyPrefix + fd.url: raw}}
+	for i := range articles {
+		ops.Ops = append(ops.Ops, index.Op{Article: &articles[i]})
+	}
+	for _, id := range stale {
+		ops.Ops = append(ops.Ops, index.Op{Delete: id})
+	}
+	applied, err := f.ix.Apply(ctx, ops)
+	if err != nil {
+		if ctx.Err() != nil {
+			return // stopping: the next run does it all again
+		}
+		// Nothing of this poll is remembered: it is all done again.
+		f.log.Error("indexing feed items", "feed", fd.url, "err", err)
+		f.mu.Lock()
+		fd.rec.LastError = "indexing: " + err.Error()
+		fd.rec.NextPoll = now.Add(f.backoff(fd.rec.Failures+1, 0))
+		f.mu.Unlock()
+		return
+	}
+	if len(articles) > 0 {
+		f.log.Info("feed items indexed", "feed", fd.url, "added", applied.Added, "updated", applied.Updated,
+			"unchanged", applied.Unchanged, "replaced", applied.Deleted)
+	}
 	f.mu.Lock()
 	fd.rec = rec
 	f.mu.Unlock()
-	if err := saveJSON(f.ix, feedKeyPrefix+fd.url, rec); err != nil {
-		f.log.Error("saving feed state", "feed", fd.url, "err", err)
-	}
 }
 
 // fetchFeed gets and parses a feed; nil items and nil error mean it has

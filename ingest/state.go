@@ -8,16 +8,16 @@ import (
 	"sort"
 	"time"
 
-	"github.com/vnsearch/vnsearch/corpus"
 	"github.com/vnsearch/vnsearch/index"
 )
 
-// Index is what ingestion needs of an index; *index.Index has it all.
-// Meta and SetMeta keep the followers' state (what was seen, validators,
-// failures) beside the articles, so that it survives restarts.
+// Index is what a Follower needs of an index; *index.Index has it all.
+// Apply writes a poll's articles, the summaries their pages replace, and
+// the feed's state (what was seen, validators, failures, under Meta keys)
+// in one atomic batch, so that after a restart or a crash the state and
+// the articles agree.
 type Index interface {
-	Add(ctx context.Context, articles []corpus.Article) (index.AddStats, error)
-	Delete(ctx context.Context, ids ...string) (int, error)
+	Apply(ctx context.Context, ops index.Ops) (index.Applied, error)
 	Meta(key string) ([]byte, error)
 	SetMeta(key string, value []byte) error
 }
