@@ -109,7 +109,7 @@ fetches nothing twice; "vnsearch stats" shows each feed's state.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&feedsFile, "feeds", "", "file of feed URLs, one a line (# comments)")
+	cmd.Flags().StringVar(&feedsFile, "feeds", "", "`FILE` of feed URLs, one a line (# comments)")
 	cmd.Flags().DurationVar(&interval, "interval", 15*time.Minute, "time between two polls of a feed")
 	cmd.Flags().DurationVar(&hostDelay, "host-delay", time.Second, "least time between two requests to one host")
 	cmd.Flags().BoolVar(&once, "once", false, "poll each feed once and exit")
@@ -124,8 +124,8 @@ type ingestFlags struct {
 }
 
 func (f *ingestFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.followFile, "follow", "", "follow the RSS/Atom feeds listed in FILE, one URL a line")
-	cmd.Flags().StringArrayVar(&f.watchDirs, "watch", nil, "index files dropped or changed under DIR (repeatable)")
+	cmd.Flags().StringVar(&f.followFile, "follow", "", "follow the RSS/Atom feeds listed in `FILE`, one URL a line")
+	cmd.Flags().StringArrayVar(&f.watchDirs, "watch", nil, "index files dropped or changed under `DIR` (repeatable)")
 	cmd.Flags().BoolVar(&f.prune, "prune", false, "with --watch, remove the articles of files that go away")
 }
 

@@ -88,7 +88,7 @@ files that go away are removed.`,
 		},
 	}
 	cmd.Flags().BoolVar(&prune, "prune", false, "remove articles whose SOURCE no longer holds them")
-	cmd.Flags().StringArrayVar(&watch, "watch", nil, "index DIR, then keep indexing what changes under it until interrupted (repeatable)")
+	cmd.Flags().StringArrayVar(&watch, "watch", nil, "index `DIR`, then keep indexing what changes under it until interrupted (repeatable)")
 	cmd.Flags().IntVar(&batchSize, "batch-size", 500, "articles per batch written to disk")
 	return cmd
 }
