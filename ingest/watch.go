@@ -38,10 +38,15 @@ type WatchOptions struct {
 	// file system did not report (network file systems, overflows): 1 min
 	// by default.
 	Rescan time.Duration
-	// SkipInitial takes the files present at the start as indexed already
-	// (vnsearch index --watch has just read them); otherwise they are all
-	// read, and with Prune the articles of files gone meanwhile removed.
-	SkipInitial bool
+	// IndexedAt, when set, is when the files were last read in full
+	// (vnsearch index --watch has just read them): at the start, files
+	// not modified since are taken as indexed, and only the others read.
+	// When zero, every file is read at the start, and with Prune the
+	// articles of files gone meanwhile are removed.
+	IndexedAt time.Time
+	// OnReady, when set, is called once the first pass is done: the
+	// folders are watched and what was there is indexed.
+	OnReady func()
 	// Logger hears what happens and the problems of the files read; nil
 	// discards it.
 	Logger *slog.Logger
@@ -146,8 +151,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 		w.addTree(fw, d)
 	}
 	start := time.Now()
-	w.scan(fw, w.opts.SkipInitial)
-	if !w.opts.SkipInitial {
+	initial := w.opts.IndexedAt.IsZero()
+	w.scan(fw, !initial)
+	if initial {
 		read := w.settle(ctx, true)
 		if w.unreadable > 0 {
 			w.log.Warn("not pruning: some files could not be read", "files", w.unreadable)
@@ -162,6 +168,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 		w.status[i].LastScan = start.UTC()
 	}
 	w.mu.Unlock()
+	if w.opts.OnReady != nil {
+		w.opts.OnReady()
+	}
 
 	tick := time.NewTicker(max(w.opts.Settle/4, 10*time.Millisecond))
 	defer tick.Stop()
@@ -230,7 +239,8 @@ func (w *Watcher) addTree(fw *fsnotify.Watcher, dir string) {
 }
 
 // scan walks every folder and marks what changed since last read as
-// pending; with record, it only records what is there.
+// pending; with record, it records what is there as read, but for the
+// files modified since IndexedAt.
 func (w *Watcher) scan(fw *fsnotify.Watcher, record bool) {
 	now := time.Now()
 	present := map[string]bool{}
@@ -255,7 +265,8 @@ func (w *Watcher) scan(fw *fsnotify.Watcher, record bool) {
 			}
 			present[p] = true
 			st := fileStamp{size: fi.Size(), mtime: fi.ModTime()}
-			if record {
+			// A second of slack: file times may be coarser than the clock.
+			if record && fi.ModTime().Before(w.opts.IndexedAt.Add(-time.Second)) {
 				w.known[p] = st
 				return nil
 			}

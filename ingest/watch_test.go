@@ -252,3 +252,36 @@ func TestServiceStopLeavesNothingRunning(t *testing.T) {
 	news.srv.CloseClientConnections()
 	waitFor(t, func() bool { return countGoroutines() <= before }, "every goroutine of the service to end")
 }
+
+// TestWatcherIndexedAt: files not modified since IndexedAt are taken as
+// indexed; one written since (between vnsearch index reading the folder
+// and the watch starting) is read.
+func TestWatcherIndexedAt(t *testing.T) {
+	dir := t.TempDir()
+	ix := newIndex(t)
+	old, fresh := filepath.Join(dir, "old.html"), filepath.Join(dir, "fresh.html")
+	writeFile(t, old, fixture(t, "baomoi-2.html"))
+	writeFile(t, fresh, fixture(t, "vov-2.html"))
+	hourAgo := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(old, hourAgo, hourAgo); err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan struct{})
+	w, err := NewWatcher(ix, []string{dir}, WatchOptions{Settle: 50 * time.Millisecond, IndexedAt: time.Now().Add(-10 * time.Minute),
+		OnReady: func() { close(ready) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	<-ready
+	within(t, "the file written since IndexedAt is read", func() bool { return found(t, ix, coffeeTitl) })
+	if found(t, ix, busTitle) {
+		t.Error("a file unchanged since IndexedAt was read again")
+	}
+}

@@ -204,14 +204,18 @@ func printIngest(tw *tabwriter.Writer, st *ingest.Status) {
 }
 
 // watch indexes what changes under dirs until ctx is canceled; the files
-// there now were just indexed.
-func (a *app) watch(ctx context.Context, ix *index.Index, dirs []string, prune bool) error {
+// there were read in full at indexedAt.
+func (a *app) watch(ctx context.Context, ix *index.Index, dirs []string, prune bool, indexedAt time.Time) error {
 	logger := slog.New(slog.NewTextHandler(a.stderr, nil))
-	w, err := ingest.NewWatcher(ix, dirs, ingest.WatchOptions{Prune: prune, SkipInitial: true, Logger: logger})
+	w, err := ingest.NewWatcher(ix, dirs, ingest.WatchOptions{
+		Prune: prune, IndexedAt: indexedAt, Logger: logger,
+		OnReady: func() {
+			fmt.Fprintf(a.stderr, "vnsearch: watching %d folders for changes; Ctrl-C stops\n", len(dirs))
+		},
+	})
 	if err != nil {
 		return usagef("--watch: %v", err)
 	}
-	fmt.Fprintf(a.stderr, "vnsearch: watching %d folders for changes; Ctrl-C stops\n", len(dirs))
 	if err := w.Run(ctx); err != nil && ctx.Err() == nil {
 		return err
 	}

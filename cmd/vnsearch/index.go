@@ -77,6 +77,7 @@ files that go away are removed.`,
 				return err
 			}
 			defer ix.Close()
+			indexedAt := time.Now()
 			err = a.indexSources(ctx, ix, roots, prune, batchSize)
 			if len(watch) == 0 || ctx.Err() != nil {
 				return err
@@ -84,7 +85,7 @@ files that go away are removed.`,
 			if err != nil {
 				fmt.Fprintf(a.stderr, "vnsearch: %v\n", err) // keep watching
 			}
-			return a.watch(ctx, ix, roots[len(roots)-len(watch):], prune)
+			return a.watch(ctx, ix, roots[len(roots)-len(watch):], prune, indexedAt)
 		},
 	}
 	cmd.Flags().BoolVar(&prune, "prune", false, "remove articles whose SOURCE no longer holds them")
