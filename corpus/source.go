@@ -116,6 +116,10 @@ func (e *emitter) readFile(file File) bool {
 	if len(data) > maxPage {
 		return e.problem(p, 0, fmt.Errorf("%w: page over %d MiB", ErrTooLarge, maxPage>>20))
 	}
+	if file.Format == FormatHTML {
+		a, err := ParseHTML(data, HTMLPage{Name: p})
+		return e.emit(a, err)
+	}
 	a, err := ParsePage(data, p)
 	return e.emit(a, err)
 }

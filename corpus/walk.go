@@ -20,6 +20,7 @@ type Format uint8
 const (
 	FormatPage Format = iota + 1 // a scraped page: .txt
 	FormatJSON                   // JSON Lines or a JSON array: .jsonl, .ndjson, .json
+	FormatHTML                   // a web page: .html, .htm
 )
 
 // formatOf tells how to read a file from its name (.gz or not); 0 means
@@ -32,11 +33,13 @@ func formatOf(name string) Format {
 		return FormatPage
 	case ".jsonl", ".ndjson", ".json":
 		return FormatJSON
+	case ".html", ".htm":
+		return FormatHTML
 	}
 	return 0
 }
 
-var errUnsupported = fmt.Errorf("%w: want .txt, .jsonl, .ndjson or .json, optionally .gz", ErrUnsupported)
+var errUnsupported = fmt.Errorf("%w: want .txt, .html, .htm, .jsonl, .ndjson or .json, optionally .gz", ErrUnsupported)
 
 // File is one file a walk found to read.
 type File struct {
@@ -52,8 +55,8 @@ type File struct {
 func (f File) Open() (io.ReadCloser, error) { return f.open() }
 
 // Files walks paths and yields the files Articles reads, in the order it
-// reads them: a file is taken by its extension (.txt pages,
-// .jsonl/.ndjson/.json JSON, any of them .gz); a directory is walked
+// reads them: a file is taken by its extension (.txt pages, .html/.htm
+// web pages, .jsonl/.ndjson/.json JSON, any of them .gz); a directory is walked
 // recursively in lexical order, taking the files with those extensions and
 // skipping names that start with a dot. Symbolic links are followed; a
 // link back into a directory being walked is reported as a problem

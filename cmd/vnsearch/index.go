@@ -22,25 +22,37 @@ func newIndexCommand(a *app) *cobra.Command {
 	var (
 		prune     bool
 		batchSize int
+		watch     []string
 	)
 	cmd := &cobra.Command{
 		Use:   "index SOURCE...",
 		Short: "Add articles from files and directories to the index",
 		Long: `Add the articles of each SOURCE to the index, creating it if need be. A
-SOURCE is a file or a directory, read recursively: scraped pages (.txt), JSON
-Lines (.jsonl, .ndjson) or JSON arrays (.json), any of them gzipped (.gz).
+SOURCE is a file or a directory, read recursively: scraped pages (.txt), web
+pages (.html, .htm), JSON Lines (.jsonl, .ndjson) or JSON arrays (.json), any
+of them gzipped (.gz).
 
 Indexing is incremental: articles already indexed with the same content are
 left alone, changed ones are replaced. With --prune, articles once read from
 under a SOURCE that no longer holds them are removed.
 
 Problems in the input are listed as file:line and skipped; everything else
-is indexed, and the exit code is 1 if there was any problem.`,
+is indexed, and the exit code is 1 if there was any problem.
+
+With --watch DIR, DIR is indexed too, then watched until SIGINT or SIGTERM:
+files dropped or changed under it are indexed once they stop changing
+(.tmp and .part files are left alone), and with --prune the articles of
+files that go away are removed.`,
 		Example: `  vnsearch index ~/news/
-  vnsearch index --prune export.jsonl.gz pages/`,
-		Args: needArgs("SOURCE"),
+  vnsearch index --prune export.jsonl.gz pages/
+  vnsearch index --watch ~/news/ --prune`,
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, sources []string) error {
 			ctx := cmd.Context()
+			if len(sources)+len(watch) == 0 {
+				return usagef("missing SOURCE: usage: %s", cmd.UseLine())
+			}
+			sources = append(sources, watch...)
 			a.boundHeap()
 			if batchSize <= 0 {
 				return usagef("--batch-size %d: want a positive number", batchSize)
@@ -65,10 +77,19 @@ is indexed, and the exit code is 1 if there was any problem.`,
 				return err
 			}
 			defer ix.Close()
-			return a.indexSources(ctx, ix, roots, prune, batchSize)
+			indexedAt := time.Now()
+			err = a.indexSources(ctx, ix, roots, prune, batchSize)
+			if len(watch) == 0 || ctx.Err() != nil {
+				return err
+			}
+			if err != nil {
+				fmt.Fprintf(a.stderr, "vnsearch: %v\n", err) // keep watching
+			}
+			return a.watch(ctx, ix, roots[len(roots)-len(watch):], prune, indexedAt)
 		},
 	}
 	cmd.Flags().BoolVar(&prune, "prune", false, "remove articles whose SOURCE no longer holds them")
+	cmd.Flags().StringArrayVar(&watch, "watch", nil, "index `DIR`, then keep indexing what changes under it until interrupted (repeatable)")
 	cmd.Flags().IntVar(&batchSize, "batch-size", 500, "articles per batch written to disk")
 	return cmd
 }
@@ -186,7 +207,7 @@ func countArticles(ctx context.Context, roots []string) (n int64, ok bool) {
 		}
 		name := strings.ToLower(f.Path)
 		switch {
-		case f.Format == corpus.FormatPage:
+		case f.Format == corpus.FormatPage, f.Format == corpus.FormatHTML:
 			n++
 		case strings.HasSuffix(strings.TrimSuffix(name, ".gz"), ".json"):
 			return 0, false

@@ -136,6 +136,7 @@ search and serve build it from the five seed articles embedded in vnsearch.`,
 		newStatsCommand,
 		newCompactCommand,
 		newServeCommand,
+		newFollowCommand,
 		newEvalCommand,
 		newBenchCommand,
 	}

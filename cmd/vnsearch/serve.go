@@ -36,6 +36,7 @@ type serveOptions struct {
 	tokenFile     string
 	searchTimeout time.Duration
 	memoryLimit   string
+	ingest        ingestFlags
 }
 
 func newServeCommand(a *app) *cobra.Command {
@@ -59,9 +60,15 @@ Writes need Authorization: Bearer TOKEN, the token read from --token-file,
 $VNSEARCH_TOKEN or --token (visible to other users in the process list:
 prefer the other two); without one they are refused. Without a token the
 server only listens on a loopback address; on any other address the token
-must be at least 16 characters long.`,
+must be at least 16 characters long.
+
+With --follow FILE the server also follows the RSS and Atom feeds listed in
+FILE (one URL a line), as "vnsearch follow" does; with --watch DIR it indexes
+the files dropped or changed under DIR, and with --prune removes the
+articles of files that go away. GET /stats shows both.`,
 		Example: `  vnsearch serve
-  vnsearch serve --addr :8080 --token-file ~/.config/vnsearch/token`,
+  vnsearch serve --addr :8080 --token-file ~/.config/vnsearch/token
+  vnsearch serve --follow feeds.txt --watch ~/news --prune`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			token, err := o.readToken(a, cmd.Flags().Changed("token"))
@@ -73,6 +80,9 @@ must be at least 16 characters long.`,
 			}
 			if o.searchTimeout <= 0 {
 				return usagef("--search-timeout %s: want a positive duration, e.g. 2s", o.searchTimeout)
+			}
+			if err := o.ingest.check(); err != nil {
+				return err
 			}
 			if err := a.setMemoryLimit(o.memoryLimit); err != nil {
 				return err
@@ -87,6 +97,7 @@ must be at least 16 characters long.`,
 	f.DurationVar(&o.searchTimeout, "search-timeout", server.DefaultSearchTimeout, "cancel a search that takes longer, answering 503")
 	f.StringVar(&o.memoryLimit, "memory-limit", "",
 		fmt.Sprintf("soft limit of the Go heap, e.g. 256MiB, or off (default $GOMEMLIMIT, else %dMiB)", defaultMemoryLimit>>20))
+	o.ingest.register(cmd)
 	return cmd
 }
 
@@ -187,14 +198,19 @@ func (a *app) serve(ctx context.Context, o serveOptions, token string) error {
 		}
 	}()
 
+	logger := slog.New(slog.NewTextHandler(a.stderr, nil))
+	ingesting, err := o.ingest.start(ctx, ix, logger)
+	if err != nil {
+		return err
+	}
+	defer ingesting.Stop()
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	url := "http://" + ln.Addr().String()
 	a.recordHolder(loc.path, url)
-	logger := slog.New(slog.NewTextHandler(a.stderr, nil))
-	handler := server.New(server.Config{Index: ix, Token: token, Logger: logger, SearchTimeout: o.searchTimeout})
+	handler := server.New(server.Config{Index: ix, Token: token, Logger: logger, SearchTimeout: o.searchTimeout, Ingest: ingesting.Status})
 	// Requests run on a context of their own, canceled only when a
 	// shutdown outlasts its timeout: a signal must not cut a write short.
 	requests, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
@@ -225,8 +241,11 @@ func (a *app) serve(ctx context.Context, o serveOptions, token string) error {
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serving on %s: %w", ln.Addr(), err)
 	}
-	// Wait for handlers still using the index (after a forced close)
-	// before closing it.
+	// Wait for the feeds and folders followed, and for handlers still
+	// using the index (after a forced close), before closing it.
+	if err := ingesting.Stop(); err != nil {
+		fmt.Fprintf(a.stderr, "vnsearch: %v\n", err)
+	}
 	handler.Close()
 	closed = true
 	a.releaseHolder()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/vnsearch/vnsearch/cmd/internal/api"
 	"github.com/vnsearch/vnsearch/index"
+	"github.com/vnsearch/vnsearch/ingest"
 )
 
 // statsSources is how many outlets the human output lists.
@@ -38,6 +39,10 @@ code 1, and "vnsearch compact" recounts them.`,
 			if err != nil {
 				return err
 			}
+			ingested, err := ingestStatus(ix)
+			if err != nil {
+				return err
+			}
 			var check *index.LengthCheck
 			if verify {
 				c, err := ix.VerifyLengths(cmd.Context())
@@ -55,8 +60,9 @@ code 1, and "vnsearch compact" recounts them.`,
 			if jsonOut {
 				out := struct {
 					index.Stats
+					Ingest  *ingest.Status     `json:"ingest,omitempty"`
 					Lengths *index.LengthCheck `json:"lengths,omitempty"`
-				}{st, check}
+				}{st, ingested, check}
 				if err := api.WriteJSON(a.stdout, out, false); err != nil {
 					return err
 				}
@@ -98,6 +104,7 @@ code 1, and "vnsearch compact" recounts them.`,
 				fmt.Fprintf(tw, "BM25 lengths:\t%d tokens (%d with diacritics) over %d articles: %s\n",
 					check.Counted.Tokens, check.Counted.Marked, check.Articles, verdict)
 			}
+			printIngest(tw, ingested)
 			if err := tw.Flush(); err != nil {
 				return err
 			}

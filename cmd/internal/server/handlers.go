@@ -10,6 +10,7 @@ import (
 	"github.com/vnsearch/vnsearch/cmd/internal/api"
 	"github.com/vnsearch/vnsearch/corpus"
 	"github.com/vnsearch/vnsearch/index"
+	"github.com/vnsearch/vnsearch/ingest"
 )
 
 // GET /search
@@ -366,8 +367,22 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, st)
+	answer := StatsAnswer{Stats: st}
+	if s.ingest != nil {
+		if in := s.ingest(); len(in.Feeds)+len(in.Watch) > 0 {
+			answer.Ingest = &in
+		}
+	}
+	writeJSON(w, http.StatusOK, answer)
 	return nil
+}
+
+// StatsAnswer is the answer of GET /stats: the index's statistics, and
+// what ingestion brought in when the server follows feeds or watches
+// folders.
+type StatsAnswer struct {
+	index.Stats
+	Ingest *ingest.Status `json:"ingest,omitempty"`
 }
 
 // GET /healthz: the server is up and its index open.

@@ -28,6 +28,7 @@ import (
 	"github.com/vnsearch/vnsearch/cmd/internal/api"
 	"github.com/vnsearch/vnsearch/corpus"
 	"github.com/vnsearch/vnsearch/index"
+	"github.com/vnsearch/vnsearch/ingest"
 )
 
 // DefaultSearchTimeout bounds one search unless Config says otherwise.
@@ -60,6 +61,9 @@ type Config struct {
 	// SpoolDir holds the records of a POST /articles body between reading
 	// and indexing it; "" means the system's temporary directory.
 	SpoolDir string
+	// Ingest, when set, tells what the feeds followed and the folders
+	// watched have brought in, for GET /stats.
+	Ingest func() ingest.Status
 }
 
 // store is what the server asks of its index; *index.Index is one.
@@ -91,6 +95,10 @@ type Server struct {
 	searches chan struct{}
 	writes   chan struct{}
 
+	// ingest tells what the feeds followed and the folders watched have
+	// brought in, for GET /stats; nil when there are none.
+	ingest func() ingest.Status
+
 	// gate is held for reading by every request while it uses the
 	// index, and for writing by Close, which waits for those requests.
 	gate   sync.RWMutex
@@ -120,6 +128,7 @@ func New(cfg Config) *Server {
 		mux:           http.NewServeMux(),
 		searches:      make(chan struct{}, orDefault(int64(cfg.MaxSearches), int64(2*runtime.GOMAXPROCS(0)))),
 		writes:        make(chan struct{}, 1),
+		ingest:        cfg.Ingest,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
