@@ -242,7 +242,8 @@ func (ix *Index) Compact(ctx context.Context) error {
 		return fmt.Errorf("index: compact %s: %w", ix.path, err)
 	}
 	deadline := time.Now().Add(compactWait)
-	for _, f := range before {
+	now, _ := filepath.Glob(filepath.Join(store, "*.zap"))
+	for _, f := range append(before, now...) {
 		for !live[f] && time.Now().Before(deadline) {
 			if _, err := os.Stat(f); errors.Is(err, os.ErrNotExist) {
 				break
