@@ -30,6 +30,7 @@ func newEvalCommand(a *app) *cobra.Command {
 		jsonOut                bool
 		perQuery               string
 		paramFlags             []string
+		alsoFolded             bool
 	)
 	cmd := &cobra.Command{
 		Use:   "eval --queries FILE --qrels FILE",
@@ -74,6 +75,9 @@ of the indexes it is run on: pass --drop-titles.`,
 			if err != nil {
 				return err
 			}
+			if alsoFolded {
+				queries = eval.WithFolded(queries, qrels)
+			}
 			if stock != "standard" && stock != "paragraphs" {
 				return usagef("--baseline %q: want standard or paragraphs", stock)
 			}
@@ -117,6 +121,7 @@ of the indexes it is run on: pass --drop-titles.`,
 	f.BoolVar(&noBaseline, "no-baseline", false, "with --corpus: build no stock Bleve index")
 	f.BoolVar(&jsonOut, "json", false, "print the report as JSON")
 	f.StringVar(&perQuery, "per-query", "", "write each query's rank of its relevant article to this TSV file")
+	f.BoolVar(&alsoFolded, "also-folded", false, "ask every query also without diacritics, as variant no-diacritics")
 	f.StringArrayVar(&paramFlags, "param", nil, "set a ranking parameter, name=value (repeatable): "+strings.Join(index.ParamNames(), ", "))
 	cmd.AddCommand(newEvalGenCommand(a))
 	return cmd

@@ -104,3 +104,20 @@ func GenParagraphs(articles iter.Seq[corpus.Article], n int, seed uint64) ([]Que
 	}
 	return queries, qrels, all, nil
 }
+
+// WithFolded returns queries and, for each, the same query without
+// diacritics, its ID followed by "/no-diacritics" (so that reports list it
+// as that variant), judged as the original is; qrels gains their
+// judgments.
+func WithFolded(queries []Query, qrels Qrels) []Query {
+	out := make([]Query, 0, 2*len(queries))
+	for _, q := range queries {
+		out = append(out, q)
+	}
+	for _, q := range queries {
+		id := q.ID + "/no-diacritics"
+		out = append(out, Query{ID: id, Text: analyzer.Fold(q.Text)})
+		qrels[id] = qrels[q.ID]
+	}
+	return out
+}
