@@ -362,6 +362,11 @@ func (r *record) article(origin string, maxParagraphs int) (Article, error) {
 		Byline:   strings.Clone(strings.TrimSpace(r.byline)),
 		Category: strings.Clone(strings.TrimSpace(r.category)),
 	}
+	if a.ID != "" {
+		if err := CheckID(a.ID); err != nil {
+			return Article{}, fmt.Errorf("%w: id: %w", ErrBadField, err)
+		}
+	}
 	if r.published != "" {
 		d, err := ParseDate(r.published)
 		if err != nil {

@@ -261,7 +261,7 @@ func TestParams(t *testing.T) {
 		if err := q.Set(name + "=1"); err != nil {
 			t.Errorf("Set(%s=1): %v", name, err)
 		}
-		if q == DefaultParams() && name != "exact_weight" && name != "min_informative" && name != "passage_proximity" && name != "passage_pairs" {
+		if q == DefaultParams() && name != "exact_weight" && name != "question_passage_boost" && name != "min_informative" && name != "passage_proximity" && name != "passage_pairs" {
 			t.Errorf("Set(%s=1) changed nothing", name)
 		}
 	}

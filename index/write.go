@@ -126,6 +126,9 @@ func (ix *Index) Apply(ctx context.Context, ops Ops) (Applied, error) {
 			if id = op.Article.ID; id == "" {
 				return out, fmt.Errorf("index: add: article %d (%q) has no ID", i, op.Article.Title)
 			}
+			if err := corpus.CheckID(id); err != nil {
+				return out, fmt.Errorf("index: add: article %d: %w", i, err)
+			}
 		} else if id == "" {
 			return out, fmt.Errorf("index: op %d: neither an article nor an ID to delete", i)
 		}

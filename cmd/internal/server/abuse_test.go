@@ -149,8 +149,8 @@ func TestAbuseBadIDsInBodies(t *testing.T) {
 		wantError(t, name, status, http.StatusBadRequest, header, resp)
 		var e api.Error
 		json.Unmarshal(resp, &e)
-		if len(e.Problems) != 1 || !strings.HasPrefix(e.Problems[0], "request body record 2: the ID") {
-			t.Errorf("%s: problems %q, want record 2's ID", name, e.Problems)
+		if len(e.Problems) != 1 || !strings.HasPrefix(e.Problems[0], "request body:2: bad field: id: the ID") {
+			t.Errorf("%s: problems %q, want line 2's ID", name, e.Problems)
 		}
 	}
 	if status, _, _ := f.do("GET", "/articles/fine", "", nil); status != http.StatusNotFound {

@@ -131,7 +131,7 @@ func articleID(r *http.Request) (string, error) {
 	if id == "" {
 		return "", &statusError{http.StatusNotFound, "no article ID in the path: want /articles/{id}"}
 	}
-	if err := api.CheckID(id); err != nil {
+	if err := corpus.CheckID(id); err != nil {
 		return "", &statusError{http.StatusBadRequest, "/articles/{id}: " + err.Error()}
 	}
 	return id, nil
@@ -339,7 +339,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, sp *spool) err
 // checkRecord applies the rules of POST /articles on top of what the JSON
 // reader checks: the ID rule and the bounds of one record.
 func checkRecord(a *corpus.Article) error {
-	if err := api.CheckID(a.ID); err != nil {
+	if err := corpus.CheckID(a.ID); err != nil {
 		return err
 	}
 	if n := len(a.Paragraphs); n > MaxRecordParagraphs {

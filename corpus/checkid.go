@@ -1,4 +1,4 @@
-package api
+package corpus
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 // MaxIDBytes bounds an article ID.
 const MaxIDBytes = 512
 
-// CheckID checks an article ID given by a client: 1 to 512 bytes of
+// CheckID checks an article ID: 1 to 512 bytes of
 // UTF-8, with no control character (U+0000–U+001F, U+007F–U+009F) and no
 // "/". IDs end up in URL paths (/articles/{id}), logs and terminals, where
 // those characters would be cut, hidden or misread. The IDs vnsearch
