@@ -252,33 +252,25 @@ func (pc *phraseChecker) ok(doc uint64) (bool, error) {
 	return true, nil
 }
 
-// in reports whether a document's forward index holds the phrase.
+// in reports whether a document's forward index holds the phrase: some
+// position of its first token with each other token at its place after.
 func (p *phrase) in(l *layout) bool {
 	if len(p.terms) == 0 {
 		return true
 	}
-	ids := make([]int, len(p.terms))
-	for i, t := range p.terms {
-		if ids[i] = l.termID(t); ids[i] < 0 {
+	at := l.occurrences(p.terms)
+	for _, positions := range at {
+		if len(positions) == 0 {
 			return false
 		}
 	}
-	span := p.rel[len(p.rel)-1]
-	k := 0
-	for _, u := range l.units {
-		tokens := l.tokens[k : k+u.tokens]
-		k += u.tokens
-		for start := 0; start+span < len(tokens); start++ {
-			match := true
-			for i, id := range ids {
-				if tokens[start+p.rel[i]] != uint32(id) {
-					match = false
-					break
-				}
-			}
-			if match {
-				return true
-			}
+	for _, start := range at[0] {
+		all := true
+		for i := 1; i < len(at) && all; i++ {
+			_, all = slices.BinarySearch(at[i], start+p.rel[i])
+		}
+		if all {
+			return true
 		}
 	}
 	return false

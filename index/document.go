@@ -90,8 +90,9 @@ func analyzeArticle(a *corpus.Article) docFields {
 				term := unsafe.String(unsafe.SliceData(tf.Term), len(tf.Term))
 				ids[term] = id
 				d.layout.terms = append(d.layout.terms, term)
+				d.layout.positions = append(d.layout.positions, nil)
 			}
-			d.layout.tokens = append(d.layout.tokens, id)
+			d.layout.positions[id] = append(d.layout.positions[id], u.pos+t.Position-1)
 			d.tokens.all++
 			if isMarked(t.Exact) {
 				d.tokens.marked++

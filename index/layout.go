@@ -31,69 +31,68 @@ type unit struct {
 
 // layout is what the index stores of an article besides the article: its
 // units, its publication time for ordering within a day, and its forward
-// index: its distinct folded tokens, and the tokens in order as indexes
-// into them, the token at position units[u].pos+k being tokens[start(u)+k].
+// index: for each distinct folded token, the positions where it stands —
+// a small inverted index of the one document, searched without decoding
+// the entries it passes over.
 type layout struct {
 	units     []unit
-	published int64    // Unix seconds; 0 when unknown
-	terms     []string // when built; a decoded layout keeps dict instead
-	dict      []byte   // the encoded terms, searched without decoding them
-	nterms    int      // terms in dict
-	tokens    []uint32
+	published int64 // Unix seconds; 0 when unknown
+	// terms and positions, when built; a decoded layout keeps entries,
+	// the encoded form, instead.
+	terms     []string
+	positions [][]int
+	entries   []byte
 }
 
 // occurrences returns, for each of terms (distinct folded terms), the
-// positions where it stands, reading the document's tokens once.
+// positions where it stands, in order.
 func (l *layout) occurrences(terms []string) [][]int {
 	out := make([][]int, len(terms))
-	n := l.nterms
-	if l.terms != nil {
-		n = len(l.terms)
-	}
-	want := make([]int16, n)
-	for i := range want {
-		want[i] = -1
-	}
-	found := false
-	for i, t := range terms {
-		if id := l.termID(t); id >= 0 && id < n {
-			want[id] = int16(i)
-			found = true
-		}
-	}
-	if !found {
-		return out
-	}
-	k := 0
-	for _, u := range l.units {
-		for i, id := range l.tokens[k : k+u.tokens] {
-			if q := want[id]; q >= 0 {
-				out[q] = append(out[q], u.pos+i)
+	if l.entries == nil {
+		for i, t := range terms {
+			if id := slices.Index(l.terms, t); id >= 0 {
+				out[i] = l.positions[id]
 			}
 		}
-		k += u.tokens
+		return out
+	}
+	b := l.entries
+	for len(b) > 0 {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > uint64(len(b)-k) {
+			return out
+		}
+		term := b[k : k+int(n)]
+		b = b[k+int(n):]
+		size, k := binary.Uvarint(b)
+		if k <= 0 || size > uint64(len(b)-k) {
+			return out
+		}
+		list := b[k : k+int(size)]
+		b = b[k+int(size):]
+		for i, t := range terms {
+			if len(t) == len(term) && t == string(term) {
+				out[i] = decodePositions(list)
+			}
+		}
 	}
 	return out
 }
 
-// termID returns the index of a folded term in the document's
-// dictionary, or -1.
-func (l *layout) termID(term string) int {
-	if l.terms != nil {
-		return slices.Index(l.terms, term)
-	}
-	b := l.dict
-	for id := 0; len(b) > 0; id++ {
-		n, k := binary.Uvarint(b)
-		if k <= 0 || n > uint64(len(b)-k) {
-			return -1
+// decodePositions reads a list of positions written as deltas.
+func decodePositions(b []byte) []int {
+	out := make([]int, 0, len(b))
+	pos := 0
+	for len(b) > 0 {
+		d, k := binary.Uvarint(b)
+		if k <= 0 {
+			break
 		}
-		if int(n) == len(term) && string(b[k:k+int(n)]) == term {
-			return id
-		}
-		b = b[k+int(n):]
+		pos += int(d)
+		out = append(out, pos)
+		b = b[k:]
 	}
-	return -1
+	return out
 }
 
 // splitUnits lays out an article's units: the title, the summary, then
@@ -162,13 +161,17 @@ func (l *layout) encode() []byte {
 		b = binary.AppendUvarint(b, uint64(u.end-u.start))
 		b = binary.AppendUvarint(b, uint64(u.tokens))
 	}
-	b = binary.AppendUvarint(b, uint64(len(l.terms)))
-	for _, t := range l.terms {
+	for i, t := range l.terms {
 		b = binary.AppendUvarint(b, uint64(len(t)))
 		b = append(b, t...)
-	}
-	for _, id := range l.tokens {
-		b = binary.AppendUvarint(b, uint64(id))
+		var list []byte
+		prev := 0
+		for _, p := range l.positions[i] {
+			list = binary.AppendUvarint(list, uint64(p-prev))
+			prev = p
+		}
+		b = binary.AppendUvarint(b, uint64(len(list)))
+		b = append(b, list...)
 	}
 	return b
 }
@@ -214,27 +217,9 @@ func decodeLayout(b []byte) (layout, error) {
 		pos += int(tokens) + 1
 		total += int(tokens)
 	}
-	terms, ok := next()
-	if !ok || terms > uint64(len(b)) || total > len(b) {
+	if total > 0 && len(b) == 0 {
 		return l, errLayout
 	}
-	dict := b
-	for range terms {
-		n, ok := next()
-		if !ok || n > uint64(len(b)) {
-			return l, errLayout
-		}
-		b = b[n:]
-	}
-	l.dict = dict[:len(dict)-len(b)]
-	l.nterms = int(terms)
-	l.tokens = make([]uint32, total)
-	for i := range l.tokens {
-		id, ok := next()
-		if !ok || id >= terms {
-			return l, errLayout
-		}
-		l.tokens[i] = uint32(id)
-	}
+	l.entries = b
 	return l, nil
 }

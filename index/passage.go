@@ -159,7 +159,12 @@ func closeness(at [][]int) float64 {
 			lo++
 		}
 	}
-	return float64(distinct-1) / float64(best-1)
+	if best <= 1 {
+		// Two query syllables fold to one token ("bà", "ba") found at
+		// the same place: as close as can be.
+		return 1
+	}
+	return min(1, float64(distinct-1)/float64(best-1))
 }
 
 // standsBefore reports whether some position of b is one after a position

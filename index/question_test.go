@@ -31,3 +31,20 @@ func TestQuestionWordsLeftOut(t *testing.T) {
 		}
 	}
 }
+
+func TestClosenessIsBounded(t *testing.T) {
+	for _, tt := range []struct {
+		at   [][]int
+		want float64
+	}{
+		{[][]int{{5}}, 0},
+		{[][]int{{5}, {6}}, 1},
+		{[][]int{{5}, {7}}, 0.5},
+		{[][]int{{5}, {5}}, 1}, // two syllables folding to one token
+		{[][]int{{1, 20}, {22}, {9, 21}}, 1},
+	} {
+		if got := closeness(tt.at); got != tt.want {
+			t.Errorf("closeness(%v) = %v, want %v", tt.at, got, tt.want)
+		}
+	}
+}

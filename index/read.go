@@ -108,14 +108,9 @@ func (s *snapshot) article(seg int, doc uint64) (corpus.Article, error) {
 
 // layoutOf reads the stored layout of a document.
 func (s *snapshot) layoutOf(seg int, doc uint64) (layout, error) {
-	packed, err := s.segs[seg].stored(doc, fieldLayout)
+	raw, err := s.segs[seg].stored(doc, fieldLayout)
 	if err != nil {
 		return layout{}, err
-	}
-	raw, err := inflate(packed)
-	if err != nil {
-		id, _ := s.segs[seg].externalID(doc)
-		return layout{}, fmt.Errorf("index: article %q: layout: %w", id, err)
 	}
 	l, err := decodeLayout(raw)
 	if err != nil {
