@@ -12,6 +12,7 @@
 package index
 
 import (
+	"sync"
 	"context"
 	"errors"
 	"fmt"
@@ -56,6 +57,8 @@ type Index struct {
 	lengths        *lengthBook
 	ids            *idLocks
 	blocks         *blockCache
+	observer       Observer
+	observing      sync.Mutex // one Committed call at a time
 }
 
 // Options tune Open and Create.
@@ -66,6 +69,8 @@ type Options struct {
 	// Params are the ranking parameters searches use unless a Request
 	// gives its own; nil means DefaultParams.
 	Params *Params
+	// Observer, when set, learns of every change to the articles.
+	Observer Observer
 	// MaxSegmentDocs bounds the documents of a segment that merges
 	// produce: DefaultMaxSegmentDocs when 0. A merge reads its segments
 	// through memory maps, which count in the process's resident memory
@@ -107,7 +112,7 @@ func CreateWith(path string, opts Options) (*Index, error) {
 		_ = b.Close()
 		return nil, fmt.Errorf("index: create %s: %w", path, err)
 	}
-	return newIndex(b, path, Options{Params: opts.Params, MaxSegmentDocs: opts.MaxSegmentDocs})
+	return newIndex(b, path, Options{Params: opts.Params, MaxSegmentDocs: opts.MaxSegmentDocs, Observer: opts.Observer})
 }
 
 // Open opens the index at path. It fails with ErrNotExist when there is
@@ -152,7 +157,7 @@ func newIndex(b bleve.Index, path string, opts Options) (*Index, error) {
 		_ = b.Close()
 		return nil, fmt.Errorf("index: open %s: %w", path, err)
 	}
-	return &Index{bleve: b, path: path, readOnly: opts.ReadOnly, params: params, maxSegmentDocs: opts.maxSegmentDocs(), lengths: book, ids: newIDLocks(), blocks: newBlockCache(blockMaxBudget)}, nil
+	return &Index{bleve: b, path: path, readOnly: opts.ReadOnly, params: params, maxSegmentDocs: opts.maxSegmentDocs(), lengths: book, ids: newIDLocks(), blocks: newBlockCache(blockMaxBudget), observer: opts.Observer}, nil
 }
 
 // OpenOrCreate opens the index at path for writing, creating it when

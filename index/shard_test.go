@@ -184,3 +184,38 @@ func TestApplyIsAtomicAndLastOpWins(t *testing.T) {
 		t.Errorf("lengths after Apply: %+v, %v", check, err)
 	}
 }
+
+type recorder struct{ added, removed []string }
+
+func (r *recorder) Committed(added, removed []corpus.Article) {
+	for _, a := range added {
+		r.added = append(r.added, a.ID+":"+a.Title)
+	}
+	for _, a := range removed {
+		r.removed = append(r.removed, a.ID+":"+a.Title)
+	}
+}
+
+func TestObserverSeesEveryChange(t *testing.T) {
+	ctx := context.Background()
+	rec := &recorder{}
+	ix, err := CreateWith(filepath.Join(t.TempDir(), "idx"), Options{Observer: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	a, b := article("a", "Một", "x."), article("b", "Hai", "y.")
+	addArticles(t, ix, a, b)
+	addArticles(t, ix, a) // unchanged: not told
+	a2 := article("a", "Ba", "z.")
+	addArticles(t, ix, a2)
+	if _, err := ix.Delete(ctx, "b", "none"); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"a:Một", "b:Hai", "a:Ba"}; !slices.Equal(rec.added, want) {
+		t.Errorf("added %v, want %v", rec.added, want)
+	}
+	if want := []string{"a:Một", "b:Hai"}; !slices.Equal(rec.removed, want) {
+		t.Errorf("removed %v, want %v", rec.removed, want)
+	}
+}

@@ -210,10 +210,69 @@ func (ix *Index) Apply(ctx context.Context, ops Ops) (Applied, error) {
 	if err := ctx.Err(); err != nil {
 		return Applied{}, err
 	}
+	var told, removed []corpus.Article
+	if ix.observer != nil {
+		if told, removed, err = ix.observed(ctx, ops, ids, latest, stamps, docs); err != nil {
+			return Applied{}, err
+		}
+	}
 	if err := ix.commit(batch, slot, delta); err != nil {
 		return Applied{}, fmt.Errorf("index: write batch of %d: %w", batch.Size(), err)
 	}
+	if ix.observer != nil && (len(told) > 0 || len(removed) > 0) {
+		ix.observing.Lock()
+		ix.observer.Committed(told, removed)
+		ix.observing.Unlock()
+	}
 	return out, nil
+}
+
+// An Observer learns of every change to an index's articles: a model
+// kept beside the index (the lexicon of query understanding) follows it
+// so. Committed is called after each batch is durable, with the articles
+// it added or replaced, as given, and those it removed or replaced, as
+// they were stored; calls do not overlap, and the writes of one ID are
+// told in the order they landed.
+type Observer interface {
+	Committed(added, removed []corpus.Article)
+}
+
+// observed returns what a batch adds and removes, for the observer: the
+// articles it writes that change, and the stored articles they replace or
+// it deletes.
+func (ix *Index) observed(ctx context.Context, ops Ops, ids []string, latest map[string]int,
+	stamps map[string]stamp, docs []built) ([]corpus.Article, []corpus.Article, error) {
+	snap, err := ix.snapshot(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer snap.close()
+	var added, removed []corpus.Article
+	n := 0
+	for _, id := range ids {
+		op := ops.Ops[latest[id]]
+		old, exists := stamps[id]
+		changed := true
+		if op.Article != nil {
+			changed = !exists || old != docs[n].stamp
+			n++
+			if changed {
+				added = append(added, *op.Article)
+			}
+		}
+		if exists && changed {
+			seg, doc, err := snap.locate(id)
+			if err != nil {
+				return nil, nil, err
+			}
+			a, err := snap.article(seg, doc)
+			if err != nil {
+				return nil, nil, err
+			}
+			removed = append(removed, a)
+		}
+	}
+	return added, removed, nil
 }
 
 // commit writes a batch together with its change to the length totals,
