@@ -40,6 +40,9 @@ type Params struct {
 	// strength of length normalization (Robertson's usual 1.2 and 0.75).
 	BM25K1 float64 `param:"bm25_k1"`
 	BM25B  float64 `param:"bm25_b"`
+	// MinShare is the least IDF-weighted share of a keyword query's
+	// syllables a document must hold to be a result (see ranker.enough).
+	MinShare float64 `param:"min_share"`
 	// ExactWeight weighs, in verbose queries' first pass, the BM25 of a
 	// syllable held as typed against that of its folded form.
 	ExactWeight float64 `param:"exact_weight"`
@@ -87,6 +90,7 @@ func DefaultParams() Params {
 		MinInformative:       3,
 		BM25K1:               1.2,
 		BM25B:                0.75,
+		MinShare:             0.5,
 		ExactWeight:          1.0,
 		ExactBoost:           4.0,
 		PairBoost:            4.0,
@@ -157,6 +161,7 @@ func (p Params) Validate() error {
 	check(p.RescoreDepth >= 1 && p.RescoreDepth <= MaxWindow, fmt.Sprintf("rescore_depth must be 1 to %d", MaxWindow))
 	check(p.CommonShare > 0 && p.CommonShare <= 1, "common_share must be in (0, 1]")
 	check(p.MinInformative >= 0, "min_informative must not be negative")
+	check(p.MinShare >= 0 && p.MinShare <= 1, "min_share must be 0 to 1")
 	check(p.BM25K1 > 0 && p.BM25K1 <= 100, "bm25_k1 must be in (0, 100]")
 	check(p.BM25B >= 0 && p.BM25B <= 1, "bm25_b must be 0 to 1")
 	check(p.PassageK1 > 0 && p.PassageK1 <= 100, "passage_k1 must be in (0, 100]")

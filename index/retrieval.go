@@ -192,6 +192,9 @@ func (r *ranker) termCursors(sv *segView, syllables []int, group int, all bool) 
 		if err != nil {
 			return nil, false, err
 		}
+		if c != nil {
+			c.slot = i
+		}
 		if c == nil {
 			if all {
 				return nil, false, nil
@@ -319,6 +322,80 @@ func (r *ranker) keep(seg int, docs *roaring.Bitmap) {
 	}
 }
 
+// enough reports whether a document holding the syllables of the set held
+// holds enough of a keyword query to be a result: at least
+// Params.MinShare of its syllables, weighed by IDF — as Elasticsearch's
+// minimum_should_match, so that an article holding only the commonest
+// syllable of a name ("hà" of "Hà Giang") is not one.
+func (r *ranker) enough(held uint64) bool {
+	var in, all float64
+	for i, w := range r.weight {
+		all += w
+		if held&(1<<i) != 0 {
+			in += w
+		}
+	}
+	return all == 0 || in >= r.p.MinShare*all
+}
+
+// holdingEnough returns the live documents of a segment holding enough of
+// the syllables (see enough): the union, over the smallest sets of
+// syllables that are enough, of the documents holding all of a set.
+func (r *ranker) holdingEnough(syllables []int) func(sv *segView) (*roaring.Bitmap, error) {
+	n := len(syllables)
+	if n > 12 {
+		return r.union(syllables)
+	}
+	var minimal []uint64
+	for set := uint64(1); set < 1<<n; set++ {
+		if !r.enough(set) {
+			continue
+		}
+		isMinimal := true
+		for _, m := range minimal {
+			if set&m == m {
+				isMinimal = false
+				break
+			}
+		}
+		if isMinimal {
+			minimal = append(minimal, set)
+		}
+	}
+	return func(sv *segView) (*roaring.Bitmap, error) {
+		bits := make([]*roaring.Bitmap, n)
+		for k, i := range syllables {
+			bm, err := sv.bitmap(fieldBodyFolded, r.q.syllables[i].folded)
+			if err != nil {
+				return nil, err
+			}
+			bits[k] = bm
+		}
+		out := roaring.New()
+		for _, set := range minimal {
+			var and *roaring.Bitmap
+			for k := range n {
+				if set&(1<<k) == 0 {
+					continue
+				}
+				if bits[k] == nil {
+					and = roaring.New()
+					break
+				}
+				if and == nil {
+					and = bits[k].Clone()
+				} else {
+					and.And(bits[k])
+				}
+			}
+			if and != nil {
+				out.Or(and)
+			}
+		}
+		return out, nil
+	}
+}
+
 // union returns the live documents of a segment holding any of the
 // folded syllables.
 func (r *ranker) union(syllables []int) func(sv *segView) (*roaring.Bitmap, error) {
@@ -376,23 +453,24 @@ func (keywordRetrieval) candidates(r *ranker, c *constraints, window int) (first
 		return firstPass{}, err
 	}
 	found := fromRanked(top, 1)
+	every := uint64(1)<<len(all) - 1
 	if len(found) < window {
-		some, err := r.disjunctionTop(c, all, nil, window-len(found), func(matched []int) bool {
-			return matched[0] == len(all) // ranked already
+		some, err := r.disjunctionTop(c, all, nil, window-len(found), func(held uint64) bool {
+			return held == every || !r.enough(held) // ranked already, or too little of the query
 		})
 		if err != nil {
 			return firstPass{}, err
 		}
 		found = append(found, fromRanked(some, 0)...)
 	}
-	total, lower, err := r.count(c, r.union(all))
+	total, lower, err := r.count(c, r.holdingEnough(all))
 	return firstPass{found: found, total: total, lowerBound: lower}, err
 }
 
 // disjunctionTop returns the k best documents holding any of the folded
 // syllables (group 0) or the exact ones (group 1), by BM25 scaled by the
 // share of each group held, skipping those skip refuses.
-func (r *ranker) disjunctionTop(c *constraints, folded, exact []int, k int, skip func(matched []int) bool) ([]ranked, error) {
+func (r *ranker) disjunctionTop(c *constraints, folded, exact []int, k int, skip func(held uint64) bool) ([]ranked, error) {
 	top := &topK{k: k}
 	scx := r.bm25Of(fieldBodyExact)
 	co := coordination{clauses: []int{len(folded), len(exact)}}

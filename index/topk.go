@@ -46,6 +46,7 @@ type cursor struct {
 	blocks *blockMaxes // nil when the list is short
 	ub     float64     // the most it scores in this segment
 	group  int         // clause group, for the coordination factor
+	slot   int         // the query syllable it reads, for what a document holds
 }
 
 func (c *cursor) read(p segment.Posting, err error) error {
@@ -282,11 +283,11 @@ func (co coordination) apply(sums []float64, matched []int) float64 {
 }
 
 // disjunction offers top every document of the segment that any cursor
-// holds, accept takes and skip does not refuse (skip sees how many
-// clauses of each group matched), scored by co. Cursors must not have
+// holds, accept takes and skip does not refuse (skip sees the slots of
+// the group-0 cursors that matched, as a bit set), scored by co. Cursors must not have
 // started. When filter is set, only its documents are considered.
 func disjunction(ctx context.Context, shift uint, seg int, offset uint64, cs []*cursor, co coordination,
-	filter *roaring.Bitmap, skip func(matched []int) bool, accept func(doc uint64) bool, top *topK) error {
+	filter *roaring.Bitmap, skip func(held uint64) bool, accept func(doc uint64) bool, top *topK) error {
 	if len(cs) == 0 {
 		return nil
 	}
@@ -357,6 +358,7 @@ func disjunction(ctx context.Context, shift uint, seg int, offset uint64, cs []*
 		}
 		clear(sums)
 		clear(matched)
+		var held uint64
 		raw := 0.0
 		for _, c := range order[essential:] {
 			if c.doc == d {
@@ -364,6 +366,7 @@ func disjunction(ctx context.Context, shift uint, seg int, offset uint64, cs []*
 				raw += sc
 				sums[c.group] += sc
 				matched[c.group]++
+				held |= slotBit(c)
 				if err := c.next(); err != nil {
 					return err
 				}
@@ -384,9 +387,10 @@ func disjunction(ctx context.Context, shift uint, seg int, offset uint64, cs []*
 				raw += sc
 				sums[c.group] += sc
 				matched[c.group]++
+				held |= slotBit(c)
 			}
 		}
-		if hopeless || (skip != nil && skip(matched)) {
+		if hopeless || (skip != nil && skip(held)) {
 			continue
 		}
 		if filter != nil && !filter.Contains(uint32(d)) {
@@ -404,7 +408,7 @@ func disjunction(ctx context.Context, shift uint, seg int, offset uint64, cs []*
 // filtered is disjunction driven by a filter that allows fewer documents
 // than the terms hold: each allowed document is looked up in every term.
 func filtered(ctx context.Context, seg int, offset uint64, cs []*cursor, co coordination,
-	filter *roaring.Bitmap, skip func(matched []int) bool, accept func(doc uint64) bool, top *topK) error {
+	filter *roaring.Bitmap, skip func(held uint64) bool, accept func(doc uint64) bool, top *topK) error {
 	groups := len(co.clauses)
 	sums, matched := make([]float64, groups), make([]int, groups)
 	it := filter.Iterator()
@@ -417,6 +421,7 @@ func filtered(ctx context.Context, seg int, offset uint64, cs []*cursor, co coor
 		d := uint64(it.Next())
 		clear(sums)
 		clear(matched)
+		var held uint64
 		any := false
 		for _, c := range cs {
 			if c.doc == noDoc-1 || c.doc < d {
@@ -428,10 +433,11 @@ func filtered(ctx context.Context, seg int, offset uint64, cs []*cursor, co coor
 				sc := c.score()
 				sums[c.group] += sc
 				matched[c.group]++
+				held |= slotBit(c)
 				any = true
 			}
 		}
-		if !any || (skip != nil && skip(matched)) {
+		if !any || (skip != nil && skip(held)) {
 			continue
 		}
 		score := co.apply(sums, matched)
@@ -448,4 +454,13 @@ func sortByBound(cs []*cursor) {
 			cs[j], cs[j-1] = cs[j-1], cs[j]
 		}
 	}
+}
+
+// slotBit is a group-0 cursor's bit in the set of syllables a document
+// holds.
+func slotBit(c *cursor) uint64 {
+	if c.group != 0 || c.slot >= 64 {
+		return 0
+	}
+	return 1 << c.slot
 }
