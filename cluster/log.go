@@ -1,0 +1,228 @@
+// Package cluster puts vnsearch nodes on a NATS JetStream stream: writes
+// are published to a replicated, ordered log and every node applies that
+// log in order to its own index, recording the last applied stream
+// sequence in the same atomic batch as the changes.
+package cluster
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/vnsearch/vnsearch/corpus"
+	"github.com/vnsearch/vnsearch/index"
+)
+
+// Stream is the JetStream stream that holds the article log.
+const Stream = "VNSEARCH_ARTICLES"
+
+// subject carries every write (one shard for now).
+const subject = "vnsearch.articles.0"
+
+// SeqKey is the index meta key under which a replica records the last
+// stream sequence it applied.
+const SeqKey = "cluster.seq"
+
+// Change is one write as it travels in the log: an article to add or
+// replace, or the ID of one to delete.
+type Change struct {
+	Article *corpus.Article `json:"article,omitempty"`
+	Delete  string          `json:"delete,omitempty"`
+}
+
+// Log publishes changes to the stream.
+type Log struct {
+	js jetstream.JetStream
+}
+
+// Open makes sure the stream exists (with replicas copies, at least one)
+// and returns a Log that publishes to it.
+func Open(ctx context.Context, nc *nats.Conn, replicas int) (*Log, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: jetstream: %w", err)
+	}
+	if replicas < 1 {
+		replicas = 1
+	}
+	_, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:       Stream,
+		Subjects:   []string{"vnsearch.articles.>"},
+		Storage:    jetstream.FileStorage,
+		Replicas:   replicas,
+		Duplicates: 2 * time.Minute,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cluster: create stream %s: %w", Stream, err)
+	}
+	return &Log{js: js}, nil
+}
+
+// Publish appends c to the log and returns its stream sequence once
+// JetStream acknowledged it. The message ID is a hash of the change, so a
+// retried publish of the same change within the duplicate window is not
+// appended twice (and answers the sequence of the first).
+func (l *Log) Publish(ctx context.Context, c Change) (uint64, error) {
+	if (c.Article == nil) == (c.Delete == "") {
+		return 0, errors.New("cluster: publish: a change is an article or an ID to delete, exactly one")
+	}
+	if c.Article != nil {
+		if err := corpus.CheckID(c.Article.ID); err != nil {
+			return 0, fmt.Errorf("cluster: publish: %w", err)
+		}
+	}
+	body, err := json.Marshal(c)
+	if err != nil {
+		return 0, fmt.Errorf("cluster: publish: encode: %w", err)
+	}
+	sum := sha256.Sum256(body)
+	ack, err := l.js.Publish(ctx, subject, body, jetstream.WithMsgID(hex.EncodeToString(sum[:16])))
+	if err != nil {
+		return 0, fmt.Errorf("cluster: publish: %w", err)
+	}
+	return ack.Sequence, nil
+}
+
+// Replica applies the log, in order, to a local index.
+type Replica struct {
+	js jetstream.JetStream
+	ix *index.Index
+
+	mu      sync.Mutex
+	applied uint64
+	changed chan struct{} // closed and replaced when applied grows
+}
+
+// NewReplica reads the last applied sequence from ix.
+func NewReplica(nc *nats.Conn, ix *index.Index) (*Replica, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: jetstream: %w", err)
+	}
+	v, err := ix.Meta(SeqKey)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: replica: %w", err)
+	}
+	var seq uint64
+	if v != nil {
+		if seq, err = strconv.ParseUint(string(v), 10, 64); err != nil {
+			return nil, fmt.Errorf("cluster: replica: index meta %s = %q: %w", SeqKey, v, err)
+		}
+	}
+	return &Replica{js: js, ix: ix, applied: seq, changed: make(chan struct{})}, nil
+}
+
+// Applied returns the last stream sequence applied to the index.
+func (r *Replica) Applied() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.applied
+}
+
+// ErrNotApplied is returned by WaitApplied when the sequence was not
+// applied in time.
+var ErrNotApplied = errors.New("cluster: sequence not applied yet")
+
+// WaitApplied waits until seq is applied, at most timeout.
+func (r *Replica) WaitApplied(ctx context.Context, seq uint64, timeout time.Duration) error {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	for {
+		r.mu.Lock()
+		applied, ch := r.applied, r.changed
+		r.mu.Unlock()
+		if applied >= seq {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-t.C:
+			return fmt.Errorf("%w: want %d, applied %d after %s", ErrNotApplied, seq, applied, timeout)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Run applies the log until ctx ends, from the sequence after the last
+// applied one, each fetched batch in one atomic Apply with its sequence.
+func (r *Replica) Run(ctx context.Context) error {
+	for ctx.Err() == nil {
+		err := r.follow(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			// The stream may be electing a leader: try again shortly.
+			select {
+			case <-ctx.Done():
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	}
+	return nil
+}
+
+func (r *Replica) follow(ctx context.Context) error {
+	cons, err := r.js.OrderedConsumer(ctx, Stream, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:   r.Applied() + 1,
+	})
+	if err != nil {
+		return fmt.Errorf("cluster: consumer: %w", err)
+	}
+	for ctx.Err() == nil {
+		batch, err := cons.Fetch(256, jetstream.FetchMaxWait(500*time.Millisecond))
+		if err != nil {
+			return fmt.Errorf("cluster: fetch: %w", err)
+		}
+		var ops []index.Op
+		var last uint64
+		for msg := range batch.Messages() {
+			md, err := msg.Metadata()
+			if err != nil {
+				return fmt.Errorf("cluster: message metadata: %w", err)
+			}
+			seq := md.Sequence.Stream
+			if seq <= r.Applied() || seq <= last {
+				continue
+			}
+			var c Change
+			if err := json.Unmarshal(msg.Data(), &c); err != nil {
+				return fmt.Errorf("cluster: message %d: %w", seq, err)
+			}
+			switch {
+			case c.Article != nil:
+				ops = append(ops, index.Op{Article: c.Article})
+			case c.Delete != "":
+				ops = append(ops, index.Op{Delete: c.Delete})
+			}
+			last = seq
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
+			return fmt.Errorf("cluster: fetch: %w", err)
+		}
+		if last == 0 {
+			continue
+		}
+		meta := map[string][]byte{SeqKey: []byte(strconv.FormatUint(last, 10))}
+		if _, err := r.ix.Apply(ctx, index.Ops{Ops: ops, Meta: meta}); err != nil {
+			return fmt.Errorf("cluster: apply up to %d: %w", last, err)
+		}
+		r.mu.Lock()
+		r.applied = last
+		close(r.changed)
+		r.changed = make(chan struct{})
+		r.mu.Unlock()
+	}
+	return nil
+}

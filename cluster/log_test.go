@@ -1,0 +1,176 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+
+	"github.com/vnsearch/vnsearch/corpus"
+	"github.com/vnsearch/vnsearch/index"
+)
+
+// startNATS runs one NATS server with JetStream on a free loopback port.
+func startNATS(t *testing.T) *server.Server {
+	t.Helper()
+	s, err := server.NewServer(&server.Options{
+		Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start()
+	if !s.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats server not ready")
+	}
+	t.Cleanup(s.Shutdown)
+	return s
+}
+
+func connect(t *testing.T, s *server.Server) *nats.Conn {
+	t.Helper()
+	nc, err := nats.Connect(s.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return nc
+}
+
+func article(i int) corpus.Article {
+	return corpus.Article{
+		ID:         fmt.Sprintf("a%03d", i),
+		Title:      fmt.Sprintf("Bài báo số %d về kinh tế", i),
+		Paragraphs: []string{fmt.Sprintf("Đoạn văn %d nói về giá vàng và thị trường chứng khoán.", i)},
+	}
+}
+
+// node is a replica running on its own index directory.
+type node struct {
+	dir    string
+	ix     *index.Index
+	rep    *Replica
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func startNode(t *testing.T, nc *nats.Conn, dir string) *node {
+	t.Helper()
+	ix, err := index.OpenOrCreate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := NewReplica(nc, ix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	n := &node{dir: dir, ix: ix, rep: rep, cancel: cancel, done: make(chan error, 1)}
+	go func() { n.done <- rep.Run(ctx) }()
+	return n
+}
+
+func (n *node) stop(t *testing.T) {
+	t.Helper()
+	n.cancel()
+	if err := <-n.done; err != nil {
+		t.Fatal(err)
+	}
+	if err := n.ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLogAppliedInOrderAndResumed(t *testing.T) {
+	ctx := context.Background()
+	s := startNATS(t)
+	nc := connect(t, s)
+	log, err := Open(ctx, nc, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "ix")
+	n := startNode(t, nc, dir)
+
+	var last uint64
+	for i := range 20 {
+		a := article(i)
+		seq, err := log.Publish(ctx, Change{Article: &a})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seq <= last {
+			t.Fatalf("sequence %d after %d", seq, last)
+		}
+		last = seq
+	}
+	// A retried publish of the same change is not appended twice.
+	a := article(19)
+	again, err := log.Publish(ctx, Change{Article: &a})
+	if err != nil || again != last {
+		t.Fatalf("retried publish: seq %d, %v; want %d", again, err, last)
+	}
+	seq, err := log.Publish(ctx, Change{Delete: "a003"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.rep.WaitApplied(ctx, seq, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.ix.Get(ctx, "a003"); !errors.Is(err, index.ErrNotFound) {
+		t.Fatalf("deleted article: %v", err)
+	}
+	got, err := n.ix.Get(ctx, "a007")
+	if err != nil || got.Title != article(7).Title {
+		t.Fatalf("a007: %+v, %v", got, err)
+	}
+	// Waiting for a sequence not yet written times out with ErrNotApplied.
+	if err := n.rep.WaitApplied(ctx, seq+1, 50*time.Millisecond); !errors.Is(err, ErrNotApplied) {
+		t.Fatalf("wait for unwritten sequence: %v", err)
+	}
+
+	// Stopped, then more written, then restarted: it resumes after the
+	// last applied sequence, recorded in the index with the changes.
+	n.stop(t)
+	for i := 20; i < 30; i++ {
+		a := article(i)
+		if seq, err = log.Publish(ctx, Change{Article: &a}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if seq, err = log.Publish(ctx, Change{Delete: "a010"}); err != nil {
+		t.Fatal(err)
+	}
+	n = startNode(t, nc, dir)
+	if got := n.rep.Applied(); got != seq-11 {
+		t.Fatalf("restarted at %d, want %d", got, seq-11)
+	}
+	if err := n.rep.WaitApplied(ctx, seq, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 30 {
+		_, err := n.ix.Get(ctx, article(i).ID)
+		deleted := i == 3 || i == 10
+		if deleted != errors.Is(err, index.ErrNotFound) || (!deleted && err != nil) {
+			t.Errorf("%s after restart: %v", article(i).ID, err)
+		}
+	}
+	n.stop(t)
+}
+
+func TestPublishRefusesEmptyChange(t *testing.T) {
+	ctx := context.Background()
+	s := startNATS(t)
+	log, err := Open(ctx, connect(t, s), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := log.Publish(ctx, Change{}); err == nil {
+		t.Fatal("empty change published")
+	}
+}
