@@ -226,3 +226,30 @@ func (r *Replica) follow(ctx context.Context) error {
 	}
 	return nil
 }
+
+// PublishArticles publishes each article as one change and returns the
+// sequence of the last.
+func (l *Log) PublishArticles(ctx context.Context, articles []corpus.Article) (uint64, error) {
+	var seq uint64
+	for i := range articles {
+		s, err := l.Publish(ctx, Change{Article: &articles[i]})
+		if err != nil {
+			return seq, err
+		}
+		seq = s
+	}
+	return seq, nil
+}
+
+// PublishDelete publishes the delete of id.
+func (l *Log) PublishDelete(ctx context.Context, id string) (uint64, error) {
+	return l.Publish(ctx, Change{Delete: id})
+}
+
+// Node is one vnsearch node of a cluster: it publishes writes to the log
+// and reads from its replica.
+type Node struct {
+	*Log
+	*Replica
+	nc *nats.Conn
+}

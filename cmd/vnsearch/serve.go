@@ -12,10 +12,12 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/vnsearch/vnsearch/cluster"
 	"github.com/vnsearch/vnsearch/cmd/internal/server"
 )
 
@@ -37,6 +39,7 @@ type serveOptions struct {
 	searchTimeout time.Duration
 	memoryLimit   string
 	ingest        ingestFlags
+	cluster       cluster.Config
 }
 
 func newServeCommand(a *app) *cobra.Command {
@@ -84,6 +87,9 @@ articles of files that go away. GET /stats shows both.`,
 			if err := o.ingest.check(); err != nil {
 				return err
 			}
+			if o.cluster.URLs != "" && (o.ingest.followFile != "" || len(o.ingest.watchDirs) > 0) {
+				return usagef("--nats: --follow and --watch write to the local index only; run them on a node without --nats, or post to the cluster")
+			}
 			if err := a.setMemoryLimit(o.memoryLimit); err != nil {
 				return err
 			}
@@ -97,6 +103,9 @@ articles of files that go away. GET /stats shows both.`,
 	f.DurationVar(&o.searchTimeout, "search-timeout", server.DefaultSearchTimeout, "cancel a search that takes longer, answering 503")
 	f.StringVar(&o.memoryLimit, "memory-limit", "",
 		fmt.Sprintf("soft limit of the Go heap, e.g. 256MiB, or off (default $GOMEMLIMIT, else %dMiB)", defaultMemoryLimit>>20))
+	f.StringVar(&o.cluster.URLs, "nats", "", "join a cluster: NATS server `URLs`, comma-separated; writes go through a JetStream stream")
+	f.StringVar(&o.cluster.Creds, "creds", "", "with --nats, a NATS credentials `FILE`")
+	f.StringVar(&o.cluster.RootCA, "tls-ca", "", "with --nats, the CA `FILE` the NATS servers' certificates chain to")
 	o.ingest.register(cmd)
 	return cmd
 }
@@ -210,7 +219,24 @@ func (a *app) serve(ctx context.Context, o serveOptions, token string) error {
 	}
 	url := "http://" + ln.Addr().String()
 	a.recordHolder(loc.path, url)
-	handler := server.New(server.Config{Index: ix, Token: token, Logger: logger, SearchTimeout: o.searchTimeout, Ingest: ingesting.Status})
+	cfg := server.Config{Index: ix, Token: token, Logger: logger, SearchTimeout: o.searchTimeout, Ingest: ingesting.Status}
+	// stopCluster stops applying the log and leaves the cluster, before
+	// the index is closed.
+	stopCluster := func() {}
+	defer func() { stopCluster() }()
+	if o.cluster.URLs != "" {
+		node, err := cluster.Join(ctx, o.cluster, ix)
+		if err != nil {
+			return err
+		}
+		applying, stopApplying := context.WithCancel(context.WithoutCancel(ctx))
+		applied := make(chan error, 1)
+		go func() { applied <- node.Run(applying) }()
+		stopCluster = sync.OnceFunc(func() { stopApplying(); <-applied; node.Close() })
+		cfg.Log = node
+		fmt.Fprintf(a.stderr, "vnsearch: joined the cluster at %s; applied up to seq %d\n", o.cluster.URLs, node.Applied())
+	}
+	handler := server.New(cfg)
 	// Requests run on a context of their own, canceled only when a
 	// shutdown outlasts its timeout: a signal must not cut a write short.
 	requests, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
@@ -247,6 +273,7 @@ func (a *app) serve(ctx context.Context, o serveOptions, token string) error {
 		fmt.Fprintf(a.stderr, "vnsearch: %v\n", err)
 	}
 	handler.Close()
+	stopCluster()
 	closed = true
 	a.releaseHolder()
 	if err := ix.Close(); err != nil {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/vnsearch/vnsearch/cmd/internal/api"
@@ -15,7 +17,11 @@ import (
 
 // GET /search
 func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
-	params, err := api.ParamsFromQuery(r.URL.Query())
+	query := r.URL.Query()
+	if err := s.waitMinSeq(r.Context(), query); err != nil {
+		return err
+	}
+	params, err := api.ParamsFromQuery(query)
 	if err != nil {
 		return err
 	}
@@ -173,6 +179,14 @@ func (s *Server) deleteArticle(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer release()
+	if s.wlog != nil {
+		seq, err := s.wlog.PublishDelete(r.Context(), id)
+		if err != nil {
+			return &statusError{http.StatusServiceUnavailable, fmt.Sprintf("publishing the delete of %q: %v", id, err)}
+		}
+		writeJSON(w, http.StatusAccepted, loggedWrite{Seq: seq})
+		return nil
+	}
 	n, err := s.ix.Delete(r.Context(), id)
 	if err != nil {
 		return err
@@ -253,6 +267,9 @@ func (s *Server) postArticles(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer release()
+	if s.wlog != nil {
+		return s.publishArticles(w, r, sp)
+	}
 	var applied api.Applied
 	for batch, err := range sp.batches(postBatchArticles, postBatchBytes, bodyName) {
 		if err == nil {
@@ -393,5 +410,57 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer release()
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+// loggedWrite answers a write published to the cluster's log: Seq is its
+// sequence there, to pass as min_seq to read it back.
+type loggedWrite struct {
+	Records int    `json:"records,omitempty"`
+	Seq     uint64 `json:"seq"`
+}
+
+// publishArticles publishes the records of a POST body to the log, in
+// batches, and answers with the sequence of the last once acknowledged.
+func (s *Server) publishArticles(w http.ResponseWriter, r *http.Request, sp *spool) error {
+	var out loggedWrite
+	for batch, err := range sp.batches(postBatchArticles, postBatchBytes, bodyName) {
+		if err == nil {
+			var seq uint64
+			if seq, err = s.wlog.PublishArticles(r.Context(), batch); err == nil {
+				out.Records += len(batch)
+				out.Seq = seq
+				continue
+			}
+		}
+		return &statusError{http.StatusServiceUnavailable, fmt.Sprintf(
+			"published the first %d of the body's %d records (up to seq %d), then stopped: %v",
+			out.Records, sp.records, out.Seq, err)}
+	}
+	writeJSON(w, http.StatusAccepted, out)
+	return nil
+}
+
+// maxMinSeqWait bounds how long a read waits for its min_seq.
+const maxMinSeqWait = 5 * time.Second
+
+// waitMinSeq takes min_seq out of query and waits until the index has
+// applied that sequence of the cluster's log.
+func (s *Server) waitMinSeq(ctx context.Context, query url.Values) error {
+	v := query.Get("min_seq")
+	if v == "" {
+		return nil
+	}
+	query.Del("min_seq")
+	seq, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return &statusError{http.StatusBadRequest, fmt.Sprintf("min_seq %q: not a sequence number", v)}
+	}
+	if s.wlog == nil {
+		return &statusError{http.StatusBadRequest, "min_seq: this node is not part of a cluster"}
+	}
+	if err := s.wlog.WaitApplied(ctx, seq, maxMinSeqWait); err != nil {
+		return &statusError{http.StatusServiceUnavailable, fmt.Sprintf("min_seq %d: %v", seq, err)}
+	}
 	return nil
 }

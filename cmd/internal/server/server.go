@@ -64,6 +64,20 @@ type Config struct {
 	// Ingest, when set, tells what the feeds followed and the folders
 	// watched have brought in, for GET /stats.
 	Ingest func() ingest.Status
+	// Log, when set, takes the writes: POST and DELETE publish to it and
+	// answer with its sequence once it acknowledged them, and the index
+	// changes when the log is applied to it (see package cluster).
+	Log Log
+}
+
+// Log is where the writes of a node in a cluster go, and how far the
+// node's index has applied them.
+type Log interface {
+	PublishArticles(ctx context.Context, articles []corpus.Article) (seq uint64, err error)
+	PublishDelete(ctx context.Context, id string) (seq uint64, err error)
+	// WaitApplied waits until the index has applied seq, at most
+	// timeout; past it, it returns an error.
+	WaitApplied(ctx context.Context, seq uint64, timeout time.Duration) error
 }
 
 // store is what the server asks of its index; *index.Index is one.
@@ -105,6 +119,9 @@ type Server struct {
 	closed bool
 
 	pageStats statsCache
+
+	// wlog takes the writes when the node is part of a cluster.
+	wlog Log
 }
 
 // New returns a Server for cfg.
@@ -129,6 +146,7 @@ func New(cfg Config) *Server {
 		searches:      make(chan struct{}, orDefault(int64(cfg.MaxSearches), int64(2*runtime.GOMAXPROCS(0)))),
 		writes:        make(chan struct{}, 1),
 		ingest:        cfg.Ingest,
+		wlog:          cfg.Log,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

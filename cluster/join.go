@@ -1,0 +1,68 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/vnsearch/vnsearch/index"
+)
+
+// Config says how a node joins a cluster.
+type Config struct {
+	// URLs are the NATS servers, comma-separated as NATS clients take
+	// them: nats://host:4222,nats://host2:4222.
+	URLs string
+	// Creds is a NATS credentials file; "" for none.
+	Creds string
+	// RootCA, when set, is the CA file that the servers' TLS
+	// certificates must chain to.
+	RootCA string
+	// Replicas is the number of copies of the stream, when the node
+	// creates it; 0 means as many servers as the client sees, up to 3.
+	Replicas int
+}
+
+// Join connects to the NATS servers of cfg, makes sure the stream exists
+// and returns a Node that publishes writes to it and applies it to ix once
+// its Run is called. Close closes the connection.
+func Join(ctx context.Context, cfg Config, ix *index.Index) (*Node, error) {
+	if strings.TrimSpace(cfg.URLs) == "" {
+		return nil, fmt.Errorf("cluster: no NATS server URL")
+	}
+	opts := []nats.Option{nats.Name("vnsearch"), nats.MaxReconnects(-1)}
+	if cfg.Creds != "" {
+		opts = append(opts, nats.UserCredentials(cfg.Creds))
+	}
+	if cfg.RootCA != "" {
+		opts = append(opts, nats.RootCAs(cfg.RootCA))
+	}
+	nc, err := nats.Connect(cfg.URLs, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: connect to %s: %w", cfg.URLs, err)
+	}
+	replicas := cfg.Replicas
+	if replicas <= 0 {
+		replicas = min(3, max(1, len(nc.Servers())))
+	}
+	log, err := Open(ctx, nc, replicas)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	rep, err := NewReplica(nc, ix)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return &Node{Log: log, Replica: rep, nc: nc}, nil
+}
+
+// Close closes the node's connection (Run stops with its context).
+func (n *Node) Close() {
+	if n.nc != nil {
+		n.nc.Close()
+	}
+}

@@ -1,0 +1,134 @@
+package server
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	natsserver "github.com/nats-io/nats-server/v2/server"
+
+	"github.com/vnsearch/vnsearch/cluster"
+	"github.com/vnsearch/vnsearch/index"
+)
+
+// clusterNodes starts a NATS server with JetStream and n servers, each
+// over its own empty index, joined to it.
+func clusterNodes(t *testing.T, n int) []*fixture {
+	t.Helper()
+	ns, err := natsserver.NewServer(&natsserver.Options{
+		Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats server not ready")
+	}
+	t.Cleanup(ns.Shutdown)
+	var nodes []*fixture
+	for i := range n {
+		ix, err := index.Create(filepath.Join(t.TempDir(), fmt.Sprint("idx", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		node, err := cluster.Join(context.Background(), cluster.Config{URLs: ns.ClientURL()}, ix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- node.Run(ctx) }()
+		t.Cleanup(func() {
+			cancel()
+			<-done
+			node.Close()
+			ix.Close()
+		})
+		nodes = append(nodes, newFixture(t, Config{Index: ix, Token: token, Log: node}))
+	}
+	return nodes
+}
+
+// loggedSeq reads the seq of a write's answer.
+func loggedSeq(t *testing.T, status, want int, body []byte) uint64 {
+	t.Helper()
+	if status != want {
+		t.Fatalf("write: status %d, want %d: %s", status, want, body)
+	}
+	var w loggedWrite
+	if err := json.Unmarshal(body, &w); err != nil || w.Seq == 0 {
+		t.Fatalf("write answer %s: %v", body, err)
+	}
+	return w.Seq
+}
+
+// scored lists the hits as "id score", ties (equal scores) in ID order:
+// replicas that applied one log in different batches may order ties
+// differently.
+func scored(r index.Result) []string {
+	hits := slices.Clone(r.Hits)
+	slices.SortStableFunc(hits, func(a, b index.Hit) int {
+		if a.Score != b.Score {
+			return -cmp.Compare(a.Score, b.Score)
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	var out []string
+	for _, h := range hits {
+		out = append(out, fmt.Sprintf("%s %.6g", h.ID, h.Score))
+	}
+	return out
+}
+
+func hitIDs(r index.Result) []string {
+	var ids []string
+	for _, h := range r.Hits {
+		ids = append(ids, h.ID)
+	}
+	return ids
+}
+
+func TestClusterWritesReadOnEveryNode(t *testing.T) {
+	nodes := clusterNodes(t, 3)
+	var body strings.Builder
+	for i := range 12 {
+		fmt.Fprintf(&body, `{"id":"c%02d","title":"Giá vàng hôm nay tăng %d","paragraphs":["Thị trường vàng trong nước biến động mạnh, phiên %d."]}`+"\n", i, i, i)
+	}
+	status, _, resp := nodes[0].do("POST", "/articles", "Bearer "+token, strings.NewReader(body.String()))
+	seq := loggedSeq(t, status, http.StatusAccepted, resp)
+
+	var first []string
+	for i, f := range nodes {
+		r := f.search(fmt.Sprintf("q=gi%%C3%%A1+v%%C3%%A0ng&size=20&min_seq=%d", seq))
+		ids := scored(r)
+		if r.Total != 12 || len(ids) != 12 {
+			t.Fatalf("node %d: %d hits (total %d) after min_seq %d, want 12", i, len(ids), r.Total, seq)
+		}
+		if i == 0 {
+			first = ids
+		} else if !slices.Equal(ids, first) {
+			t.Fatalf("node %d answers %v, node 0 %v", i, ids, first)
+		}
+	}
+	// A delete on another node, read back on the first.
+	status, _, resp = nodes[2].do("DELETE", "/articles/c05", "Bearer "+token, nil)
+	seq = loggedSeq(t, status, http.StatusAccepted, resp)
+	r := nodes[0].search(fmt.Sprintf("q=v%%C3%%A0ng&size=20&min_seq=%d", seq))
+	if r.Total != 11 || slices.Contains(hitIDs(r), "c05") {
+		t.Fatalf("after the delete: total %d, hits %v", r.Total, hitIDs(r))
+	}
+	// Writes still need the token.
+	if status, _, _ := nodes[1].do("DELETE", "/articles/c01", "", nil); status != http.StatusUnauthorized {
+		t.Fatalf("delete without a token: status %d", status)
+	}
+	status, header, resp := nodes[1].do("GET", "/search?q=v%C3%A0ng&min_seq=x", "", nil)
+	wantError(t, "min_seq=x", status, http.StatusBadRequest, header, resp)
+}
