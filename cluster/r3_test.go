@@ -1,0 +1,162 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/vnsearch/vnsearch/index"
+)
+
+// freePort returns a loopback port free a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// startNATSCluster runs three NATS servers with JetStream, routed to
+// each other on loopback, and waits for JetStream to be usable.
+func startNATSCluster(t *testing.T) []*server.Server {
+	t.Helper()
+	ports := []int{freePort(t), freePort(t), freePort(t)}
+	var routes []string
+	for _, p := range ports {
+		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", p))
+	}
+	var servers []*server.Server
+	for i, p := range ports {
+		opts := &server.Options{
+			ServerName: fmt.Sprint("n", i), Host: "127.0.0.1", Port: -1,
+			JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true,
+			Cluster: server.ClusterOpts{Name: "vnsearch-test", Host: "127.0.0.1", Port: p},
+			Routes:  server.RoutesFromStr(strings.Join(routes, ",")),
+		}
+		s, err := server.NewServer(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Start()
+		t.Cleanup(s.Shutdown)
+		servers = append(servers, s)
+	}
+	for _, s := range servers {
+		if !s.ReadyForConnections(10 * time.Second) {
+			t.Fatal("nats server not ready")
+		}
+	}
+	return servers
+}
+
+func clientURLs(servers []*server.Server) string {
+	var urls []string
+	for _, s := range servers {
+		urls = append(urls, s.ClientURL())
+	}
+	return strings.Join(urls, ",")
+}
+
+// publishRetrying publishes c, retrying while the cluster elects leaders:
+// a retry of an acknowledged write is de-duplicated by its message ID.
+func publishRetrying(t *testing.T, log *Log, c Change) uint64 {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		seq, err := log.Publish(ctx, c)
+		cancel()
+		if err == nil {
+			return seq
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("publish: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond) // back off before the retry
+	}
+}
+
+func TestR3ClusterSurvivesLostServerAndNode(t *testing.T) {
+	ctx := context.Background()
+	servers := startNATSCluster(t)
+	nc, err := nats.Connect(clientURLs(servers), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	// The JetStream meta leader takes a moment to be elected.
+	var log *Log
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		octx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		log, err = Open(octx, nc, 3)
+		cancel()
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("creating the R3 stream: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond) // back off before the retry
+	}
+	js, _ := jetstream.New(nc)
+	info, err := js.Stream(ctx, Stream)
+	if err != nil || info.CachedInfo().Config.Replicas != 3 {
+		t.Fatalf("stream: %v", err)
+	}
+
+	dirs := []string{t.TempDir() + "/a", t.TempDir() + "/b"}
+	nodes := []*node{startNode(t, nc, dirs[0]), startNode(t, nc, dirs[1])}
+	var seq uint64
+	for i := range 20 {
+		a := article(i)
+		seq = publishRetrying(t, log, Change{Article: &a})
+	}
+	// Node b stops mid-stream; one NATS server goes away during writes.
+	nodes[1].stop(t)
+	for i := 20; i < 60; i++ {
+		if i == 30 {
+			servers[2].Shutdown()
+		}
+		a := article(i)
+		seq = publishRetrying(t, log, Change{Article: &a})
+	}
+	seq = publishRetrying(t, log, Change{Delete: "a001"})
+	nodes[1] = startNode(t, nc, dirs[1])
+	for i, n := range nodes {
+		if err := n.rep.WaitApplied(ctx, seq, 20*time.Second); err != nil {
+			t.Fatalf("node %d: %v", i, err)
+		}
+		st, err := n.ix.Stats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Articles != 59 {
+			t.Errorf("node %d holds %d articles, want 59", i, st.Articles)
+		}
+		for j := range 60 {
+			got, err := n.ix.Get(ctx, article(j).ID)
+			if j == 1 {
+				if !errors.Is(err, index.ErrNotFound) {
+					t.Errorf("node %d: deleted a001: %v", i, err)
+				}
+				continue
+			}
+			if err != nil || got.Title != article(j).Title || got.Paragraphs[0] != article(j).Paragraphs[0] {
+				t.Errorf("node %d: %s: %+v, %v", i, article(j).ID, got, err)
+			}
+		}
+		n.stop(t)
+	}
+}
