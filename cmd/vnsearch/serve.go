@@ -68,7 +68,12 @@ must be at least 16 characters long.
 With --follow FILE the server also follows the RSS and Atom feeds listed in
 FILE (one URL a line), as "vnsearch follow" does; with --watch DIR it indexes
 the files dropped or changed under DIR, and with --prune removes the
-articles of files that go away. GET /stats shows both.`,
+articles of files that go away. GET /stats shows both.
+
+With --nats URLS the node joins a cluster: writes are published to a
+JetStream stream and answered with their sequence, every node applies the
+stream to its own index, and GET /search?min_seq=N waits until N is applied
+(see "Running a cluster" in the README).`,
 		Example: `  vnsearch serve
   vnsearch serve --addr :8080 --token-file ~/.config/vnsearch/token
   vnsearch serve --follow feeds.txt --watch ~/news --prune`,

@@ -129,6 +129,13 @@ func TestClusterWritesReadOnEveryNode(t *testing.T) {
 	if status, _, _ := nodes[1].do("DELETE", "/articles/c01", "", nil); status != http.StatusUnauthorized {
 		t.Fatalf("delete without a token: status %d", status)
 	}
+	status, _, resp = nodes[0].do("GET", "/healthz", "", nil)
+	var health struct {
+		AppliedSeq uint64 `json:"applied_seq"`
+	}
+	if err := json.Unmarshal(resp, &health); status != http.StatusOK || err != nil || health.AppliedSeq < seq {
+		t.Fatalf("healthz: %d %s, want applied_seq >= %d", status, resp, seq)
+	}
 	status, header, resp := nodes[1].do("GET", "/search?q=v%C3%A0ng&min_seq=x", "", nil)
 	wantError(t, "min_seq=x", status, http.StatusBadRequest, header, resp)
 }

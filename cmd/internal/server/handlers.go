@@ -409,6 +409,10 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer release()
+	if s.wlog != nil {
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "applied_seq": s.wlog.Applied()})
+		return nil
+	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	return nil
 }

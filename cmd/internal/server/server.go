@@ -78,6 +78,8 @@ type Log interface {
 	// WaitApplied waits until the index has applied seq, at most
 	// timeout; past it, it returns an error.
 	WaitApplied(ctx context.Context, seq uint64, timeout time.Duration) error
+	// Applied is the last sequence the index has applied.
+	Applied() uint64
 }
 
 // store is what the server asks of its index; *index.Index is one.
