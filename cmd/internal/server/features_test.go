@@ -187,6 +187,7 @@ func nearCopies() []corpus.Article {
 		"Do ảnh hưởng của áp thấp nhiệt đới, vùng biển phía đông của khu vực Bắc và giữa Biển Đông có gió mạnh cấp 6, giật cấp 8, biển động mạnh. Tàu thuyền cần đề phòng.",
 	}
 	a := corpus.Article{ID: "atnd-1", Title: "Áp thấp nhiệt đới trên Biển Đông", Source: "Báo A", Paragraphs: body}
+	a.Published, _ = corpus.ParseDate("2017-06-10")
 	b := a
 	b.ID, b.Title, b.Source = "atnd-2", "Xuất hiện áp thấp nhiệt đới trên biển Đông", "Báo B"
 	c := a
@@ -196,6 +197,7 @@ func nearCopies() []corpus.Article {
 		"Sáng 20/7, sau khi đi vào đất liền các tỉnh Thanh Hóa, Nghệ An, bão số 2 đã suy yếu thành áp thấp nhiệt đới, gây mưa to đến rất to ở Bắc Trung Bộ.",
 		"Lượng mưa phổ biến từ 100 đến 200 mm, có nơi trên 300 mm. Nguy cơ cao xảy ra lũ quét, sạt lở đất ở vùng núi và ngập úng ở vùng trũng thấp.",
 	}}
+	other.Published, _ = corpus.ParseDate("2017-07-20")
 	return []corpus.Article{a, b, c, other}
 }
 
