@@ -148,7 +148,7 @@ type Story struct {
 // StoryWindow is the least number of a search's best matches that a
 // search grouped by story groups: three times as many as the hits asked for, up to
 // MaxWindow, and never fewer than this.
-const StoryWindow = 50
+const StoryWindow = 30
 
 // GroupStory is the Request.Group that groups the hits of one story.
 const GroupStory = "story"
