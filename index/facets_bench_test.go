@@ -129,3 +129,26 @@ func BenchmarkFacetsAndStories(b *testing.B) {
 	b.ReportMetric(float64(len(queries)), "queries")
 	fmt.Fprintf(os.Stderr, "%d queries, %d articles\n", len(queries), len(articles))
 }
+
+// BenchmarkStorySignature measures what the story key adds to indexing:
+// the analysis of an article, which indexing does anyway, and then its
+// signature, on the first 2,000 baomoi articles. Metrics: microseconds
+// per article of each.
+func BenchmarkStorySignature(b *testing.B) {
+	articles, _ := loadBaomoi(b)
+	articles = articles[:min(len(articles), 2000)]
+	var analyze, sign time.Duration
+	for b.Loop() {
+		for i := range articles {
+			start := time.Now()
+			d := analyzeArticle(&articles[i])
+			mid := time.Now()
+			_ = storySignature(&d.layout)
+			sign += time.Since(mid)
+			analyze += mid.Sub(start)
+		}
+	}
+	n := float64(b.N * len(articles))
+	b.ReportMetric(float64(analyze.Microseconds())/n, "analyze-µs/article")
+	b.ReportMetric(float64(sign.Microseconds())/n, "signature-µs/article")
+}
