@@ -84,6 +84,7 @@ articles of files that go away. GET /stats shows both.`,
 			if err := o.ingest.check(); err != nil {
 				return err
 			}
+			a.boundHeap()
 			if err := a.setMemoryLimit(o.memoryLimit); err != nil {
 				return err
 			}
