@@ -151,6 +151,8 @@ type Story struct {
 const StoryWindow = 30
 
 // GroupStory is the Request.Group that groups the hits of one story.
+// Grouping works within one index: a cluster searching its shards (see
+// shard.go) would search them ungrouped and group the merged hits.
 const GroupStory = "story"
 
 // searchStories runs a request with the hits of one story grouped: each

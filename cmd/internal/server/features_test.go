@@ -175,6 +175,11 @@ func TestPageFacets(t *testing.T) {
 	if !strings.Contains(month, "Tháng: <strong>01/2023</strong>") {
 		t.Errorf("the month filter is not shown as active:\n%s", section(month, `<ul class="chips"`, "</ul>"))
 	}
+	_, since := f.getPageWith("/?q=tin&since=2024", nil)
+	chips = removeRE.FindAllStringSubmatch(section(since, `<ul class="chips"`, "</ul>"), -1)
+	if len(chips) != 1 || chips[0][1] != "Thời gian" || chips[0][2] != "2024 –" || html.UnescapeString(chips[0][3]) != "/?q=tin" {
+		t.Errorf("since=2024 shows the filters %v", chips)
+	}
 }
 
 // nearCopies are one report as three outlets ran it, and an unrelated

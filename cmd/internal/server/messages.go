@@ -27,6 +27,7 @@ type messages struct {
 	Untitled      string
 	Facets        map[string]string // facet name → heading
 	Filters       string            // the active filters' heading
+	Period        string            // a filter by dates other than one month
 	Remove        string            // "remove filter"
 	Timeline      string            // the timeline's label
 	TimelineBar   string            // "%s: %s articles"
@@ -59,6 +60,7 @@ var pageMessages = map[api.Lang]*messages{
 		Untitled:      "(không có tiêu đề)",
 		Facets:        map[string]string{"source": "Nguồn", "category": "Chuyên mục", "month": "Tháng"},
 		Filters:       "Đang lọc",
+		Period:        "Thời gian",
 		Remove:        "bỏ lọc",
 		Timeline:      "Số bài theo tháng",
 		TimelineBar:   "%s: %s bài",
@@ -89,6 +91,7 @@ var pageMessages = map[api.Lang]*messages{
 		Untitled:      "(untitled)",
 		Facets:        map[string]string{"source": "Source", "category": "Category", "month": "Month"},
 		Filters:       "Filtered by",
+		Period:        "Dates",
 		Remove:        "remove filter",
 		Timeline:      "Articles by month",
 		TimelineBar:   "%s: %s articles",

@@ -326,13 +326,16 @@ func activeFilters(links pageLinks, p api.SearchParams, m *messages) []activeFil
 		}
 	}
 	if p.Since != "" || p.Until != "" {
-		value := p.Since
-		if p.Since == p.Until {
-			value = api.FormatMonth(p.Since, m.Lang)
-		} else {
-			value = api.FormatMonth(p.Since, m.Lang) + " – " + api.FormatMonth(p.Until, m.Lang)
+		label, value := m.Period, api.FormatMonth(p.Since, m.Lang)+" – "+api.FormatMonth(p.Until, m.Lang)
+		switch {
+		case p.Since == p.Until:
+			label, value = m.Facets["month"], api.FormatMonth(p.Since, m.Lang)
+		case p.Until == "":
+			value = api.FormatMonth(p.Since, m.Lang) + " –"
+		case p.Since == "":
+			value = "– " + api.FormatMonth(p.Until, m.Lang)
 		}
-		out = append(out, activeFilter{Label: m.Facets["month"], Value: value, Remove: links.with(func(q url.Values) {
+		out = append(out, activeFilter{Label: label, Value: value, Remove: links.with(func(q url.Values) {
 			q.Del("since")
 			q.Del("until")
 		})})
