@@ -87,6 +87,7 @@ type facetValue struct {
 // timeline is a bar chart of the matches by month, drawn in inline SVG.
 type timeline struct {
 	Width, Height int
+	MaxPX         int // the chart's widest, in CSS pixels
 	Bars          []timelineBar
 	First, Last   string
 }
@@ -409,8 +410,9 @@ func newTimeline(links pageLinks, months []index.FacetCount, m *messages) *timel
 			Href:  links.with(func(q url.Values) { q.Set("since", value); q.Set("until", value) }),
 		})
 	}
+	t.Width = len(t.Bars)*(timelineBarW+timelineGap) - timelineGap
 	// A few months stay narrow bars, not the whole width.
-	t.Width = max(len(t.Bars), 24)*(timelineBarW+timelineGap) - timelineGap
+	t.MaxPX = max(len(t.Bars)*12, 160)
 	return t
 }
 
