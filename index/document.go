@@ -188,6 +188,7 @@ func bleveDocument(a *corpus.Article, d *docFields, st stamp, stored, layout []b
 	add(keywordField(fieldMonth, monthTerm(a.Published)))
 	add(keywordField(fieldOrigin, a.Origin))
 	add(keywordField(fieldStamp, st.String()))
+	add(storedField(fieldStory, storySignature(&d.layout)))
 	add(storedField(fieldArticle, stored))
 	add(storedField(fieldLayout, layout))
 	return doc

@@ -31,6 +31,12 @@ func TestMain(m *testing.M) {
 		searchIndexes.stock.Close()
 		os.RemoveAll(searchIndexes.dir)
 	}
+	if facetIndex.dir != "" {
+		if facetIndex.ix != nil {
+			facetIndex.ix.Close()
+		}
+		os.RemoveAll(facetIndex.dir)
+	}
 	os.Exit(code)
 }
 

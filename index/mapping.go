@@ -18,7 +18,7 @@ import (
 // what the analyzers produce. Bump it whenever an index built before the
 // change would answer differently; Open then refuses older indexes and says
 // to rebuild.
-const MappingVersion = "vnsearch-5"
+const MappingVersion = "vnsearch-6"
 
 // versionKey holds MappingVersion in the index's internal store.
 const versionKey = "vnsearch.mapping_version"
@@ -33,6 +33,7 @@ const (
 	fieldStamp    = "stamp"    // content hash, lengths and origin, for change detection
 	fieldArticle  = "article"  // the article as given, deflated JSON: stored
 	fieldLayout   = "layout"   // where each unit of the body is: stored
+	fieldStory    = "story"    // the story key, a MinHash signature (story.go): stored
 )
 
 // keywordAnalyzer indexes a whole value as one term, normalized as words
@@ -94,7 +95,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	field(fieldMonth, "", keyword.Name, false, true)
 	field(fieldOrigin, "", keyword.Name, false, true)
 	field(fieldStamp, "", keyword.Name, false, true)
-	for _, name := range []string{fieldArticle, fieldLayout} {
+	for _, name := range []string{fieldArticle, fieldLayout, fieldStory} {
 		stored := mapping.NewTextFieldMapping()
 		stored.Index = false
 		stored.Store = true

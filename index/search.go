@@ -49,6 +49,9 @@ type Request struct {
 	// Facets names the facets to count over every match: "source",
 	// "category", "month" (see FacetCount).
 	Facets []string
+	// Group, when GroupStory, groups the hits of one story (see
+	// searchStories); From and Size then count groups.
+	Group string
 	// RescoreCut, when set, replaces Params.RescoreDepth: the second pass
 	// reorders the first-pass candidates that rank at or above the cut.
 	// A cluster sets it to where its shards' candidates together reach
@@ -100,6 +103,8 @@ type Hit struct {
 	Snippet   string `json:"snippet"`
 	// Highlights are the matches in Snippet, as [start, end) byte offsets.
 	Highlights [][2]int `json:"highlights"`
+	// Story, in a search grouped by story, is the group the hit stands for.
+	Story *Story `json:"story,omitempty"`
 	// Rescored and Tier place the hit in the order of its search, with
 	// Score: hits the second pass reordered come first, then by tier, then
 	// by score (see Before). Merging the hits of several shards needs them.
@@ -180,6 +185,9 @@ func (r *Request) check() error {
 
 // Search runs a request. Errors wrapping ErrBadQuery are the caller's.
 func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
+	if r.Group != "" {
+		return ix.searchStories(ctx, r)
+	}
 	start := time.Now()
 	params := ix.params
 	if r.Params != nil {

@@ -95,6 +95,7 @@ stream to its own index, and GET /search?min_seq=N waits until N is applied
 			if o.cluster.URLs != "" && (o.ingest.followFile != "" || len(o.ingest.watchDirs) > 0) {
 				return usagef("--nats: --follow and --watch write to the local index only; run them on a node without --nats, or post to the cluster")
 			}
+			a.boundHeap()
 			if err := a.setMemoryLimit(o.memoryLimit); err != nil {
 				return err
 			}

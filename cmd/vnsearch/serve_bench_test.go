@@ -48,6 +48,7 @@ const (
 //
 // Sub-benchmarks: "current" is this vnsearch as it serves by default;
 // "current/no-memory-limit" the same with GOMEMLIMIT=off;
+// "current/gogc100" with Go's default collector target instead of serve's;
 // "current/read-only" without the writer; "baseline" an older binary
 // named by $VNSEARCH_BASELINE_BIN, when set, under the same load in the
 // same run. $VNSEARCH_BENCH_INDEX names a baomoi index to copy instead of
@@ -73,6 +74,7 @@ func BenchmarkServeMemory(b *testing.B) {
 		{"current", binary(b), nil, true},
 		{"current/no-memory-limit", binary(b), []string{"GOMEMLIMIT=off"}, true},
 		{"current/read-only", binary(b), nil, false},
+		{"current/gogc100", binary(b), []string{"GOGC=100"}, true},
 	}
 	if base := os.Getenv("VNSEARCH_BASELINE_BIN"); base != "" {
 		runs = append(runs, run{"baseline", base, nil, true})

@@ -111,9 +111,7 @@ func GenParagraphs(articles iter.Seq[corpus.Article], n int, seed uint64) ([]Que
 // judgments.
 func WithFolded(queries []Query, qrels Qrels) []Query {
 	out := make([]Query, 0, 2*len(queries))
-	for _, q := range queries {
-		out = append(out, q)
-	}
+	out = append(out, queries...)
 	for _, q := range queries {
 		id := q.ID + "/no-diacritics"
 		out = append(out, Query{ID: id, Text: analyzer.Fold(q.Text)})

@@ -47,7 +47,16 @@ type SearchParams struct {
 	// name.
 	Since, Until string
 	Sort         string // "relevance" (or empty) or "date"
+	// Facets names the facets to count over every match (source,
+	// category, month); each value may be a comma-separated list.
+	Facets []string
+	// Group is "" or "story": hits of one story come as one, the best,
+	// with the others in its story (see index.Request.Group).
+	Group string
 }
+
+// GroupStory is the Group that gathers the hits of one story.
+const GroupStory = index.GroupStory
 
 // Request validates the parameters and turns them into the request the
 // index runs. Every error wraps index.ErrBadQuery and names the parameter
@@ -60,6 +69,13 @@ func (p SearchParams) Request() (index.Request, error) {
 		Sources:    splitList(p.Sources),
 		Categories: splitList(p.Categories),
 		Sort:       index.Sort(p.Sort),
+		Facets:     splitList(p.Facets),
+	}
+	switch p.Group {
+	case "", GroupStory:
+		req.Group = p.Group
+	default:
+		return req, fmt.Errorf("%w: group %q: want %q or nothing", index.ErrBadQuery, p.Group, GroupStory)
 	}
 	// A size past the limit is capped, not refused: a client asking for
 	// "as many as you give" should get them.
@@ -159,7 +175,7 @@ func splitList(values []string) []string {
 
 // ParamsFromQuery reads the parameters of GET /search (and of the search
 // page) from a URL query: q, size, from, source, category, since, until
-// and sort. It converts text to numbers and splits the comma-separated
+// sort, facets and group. It converts text to numbers and splits the comma-separated
 // lists; Request validates.
 func ParamsFromQuery(v url.Values) (SearchParams, error) {
 	p := SearchParams{
@@ -169,6 +185,8 @@ func ParamsFromQuery(v url.Values) (SearchParams, error) {
 		Since:      v.Get("since"),
 		Until:      v.Get("until"),
 		Sort:       v.Get("sort"),
+		Facets:     v["facets"],
+		Group:      strings.TrimSpace(v.Get("group")),
 	}
 	var err error
 	if p.Size, err = intParam(v, "size"); err != nil {

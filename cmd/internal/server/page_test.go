@@ -2,12 +2,16 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/vnsearch/vnsearch/corpus"
+	"github.com/vnsearch/vnsearch/index"
 )
 
 // getPage fetches the search page with the given query string.
@@ -66,31 +70,31 @@ func TestPageStates(t *testing.T) {
 	f := newFixture(t, Config{})
 
 	_, _, home := f.getPage("")
-	for _, want := range []string{`name="q"`, `<option value="vov.vn">vov.vn (2)</option>`, "Search 5 indexed articles"} {
+	for _, want := range []string{`name="q"`, `<option value="vov.vn">vov.vn (2)</option>`, "Tìm trong 5 bài báo", `<html lang="vi">`, "Tất cả nguồn"} {
 		if !strings.Contains(home, want) {
 			t.Errorf("home page lacks %q:\n%s", want, home)
 		}
 	}
 
 	_, _, first := f.getPage("q=ma+tuy&size=2")
-	if !strings.Contains(first, "Results 1–2 of about 5") || strings.Count(first, "<li>") != 2 {
+	if !strings.Contains(first, "Kết quả 1–2 trong khoảng 5") || hitCount(first) != 2 {
 		t.Errorf("first page:\n%s", first)
 	}
 	if !strings.Contains(first, `href="/?from=2&amp;q=ma&#43;tuy&amp;size=2" rel="next"`) || strings.Contains(first, `rel="prev"`) {
 		t.Errorf("first page: want a next link and no previous one:\n%s", first)
 	}
 	_, _, last := f.getPage("q=ma+tuy&size=2&from=4")
-	if !strings.Contains(last, "Results 5–5 of about 5") || !strings.Contains(last, `href="/?from=2&amp;q=ma&#43;tuy&amp;size=2" rel="prev"`) || strings.Contains(last, `rel="next"`) {
+	if !strings.Contains(last, "Kết quả 5–5 trong khoảng 5") || !strings.Contains(last, `href="/?from=2&amp;q=ma&#43;tuy&amp;size=2" rel="prev"`) || strings.Contains(last, `rel="next"`) {
 		t.Errorf("last page: want a previous link and no next one:\n%s", last)
 	}
 
 	_, _, filtered := f.getPage("q=ma+tuy&source=antv")
-	if !strings.Contains(filtered, `<option value="antv" selected>`) || !strings.Contains(filtered, "of about 2") {
+	if !strings.Contains(filtered, `<option value="antv" selected>`) || !strings.Contains(filtered, "trong khoảng 2") {
 		t.Errorf("filtered page:\n%s", filtered)
 	}
 
 	_, _, none := f.getPage("q=xyzzyqwert")
-	if !strings.Contains(none, "No results for <strong>xyzzyqwert</strong>") {
+	if !strings.Contains(none, "Không tìm thấy kết quả nào cho <strong>xyzzyqwert</strong>") {
 		t.Errorf("no results page:\n%s", none)
 	}
 
@@ -98,4 +102,126 @@ func TestPageStates(t *testing.T) {
 	if status != http.StatusBadRequest || !strings.Contains(bad, `class="error"`) || !strings.Contains(bad, "since") {
 		t.Errorf("bad parameter: status %d:\n%s", status, bad)
 	}
+}
+
+// hitCount counts the results a page shows (a story's others aside).
+func hitCount(page string) int {
+	_, list, ok := strings.Cut(page, `<ol class="hits"`)
+	if !ok {
+		return 0
+	}
+	list, _, _ = strings.Cut(list, "</ol>")
+	return strings.Count(list, `<div class="title">`)
+}
+
+// getPageWith fetches a page with request headers.
+func (f *fixture) getPageWith(path string, header map[string]string) (int, string) {
+	f.t.Helper()
+	req, err := http.NewRequest("GET", f.url+path, nil)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return resp.StatusCode, string(body)
+}
+
+func TestPageLanguage(t *testing.T) {
+	f := newFixture(t, Config{})
+	for _, tc := range []struct {
+		name, path, acceptLanguage string
+		want                       []string
+	}{
+		{"default", "/?q=ma+tuy&size=2", "", []string{`<html lang="vi">`, "Kết quả 1–2 trong khoảng 5", "Trang sau →", "Nguồn"}},
+		{"hl=en", "/?q=ma+tuy&size=2&hl=en", "", []string{`<html lang="en">`, "Results 1–2 of about 5", "Next →", `name="hl" value="en"`, "Source"}},
+		{"Accept-Language en", "/?q=ma+tuy&size=2", "en-US,en;q=0.9", []string{`<html lang="en">`, "Results 1–2 of about 5"}},
+		{"Accept-Language prefers vi", "/?q=ma+tuy&size=2", "vi-VN,vi;q=0.9,en;q=0.5", []string{`<html lang="vi">`, "Kết quả 1–2"}},
+		{"Accept-Language neither", "/?q=ma+tuy&size=2", "fr-FR", []string{`<html lang="vi">`}},
+		{"hl=vi beats Accept-Language", "/?q=ma+tuy&size=2&hl=vi", "en", []string{`<html lang="vi">`, `name="hl" value="vi"`}},
+	} {
+		status, page := f.getPageWith(tc.path, map[string]string{"Accept-Language": tc.acceptLanguage})
+		if status != http.StatusOK {
+			t.Errorf("%s: status %d", tc.name, status)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(page, w) {
+				t.Errorf("%s: page lacks %q:\n%s", tc.name, w, page)
+			}
+		}
+	}
+}
+
+// TestPageNumbersAndDates: Vietnamese groups thousands with dots and
+// writes dates day first; English with commas, ISO dates.
+func TestPageNumbersAndDates(t *testing.T) {
+	f := newFixture(t, Config{Index: syntheticIndex(t, 1200)})
+	_, home := f.getPageWith("/", nil)
+	if !strings.Contains(home, "Tìm trong 1.200 bài báo") {
+		t.Errorf("home page does not count 1.200 articles:\n%s", home)
+	}
+	_, page := f.getPageWith("/?q=tin&size=1&sort=date", nil)
+	if !strings.Contains(page, "Kết quả 1–1 trong khoảng 1.200") {
+		t.Errorf("vi page does not count 1.200 matches:\n%s", page)
+	}
+	// The newest article is s1199, published on 28/12/2024.
+	if !strings.Contains(page, "28/12/2024") {
+		t.Errorf("vi page lacks the date 28/12/2024:\n%s", page)
+	}
+	_, en := f.getPageWith("/?q=tin&size=1&sort=date&hl=en", nil)
+	if !strings.Contains(en, "of about 1,200") || !strings.Contains(en, "2024-12-28") {
+		t.Errorf("en page:\n%s", en)
+	}
+}
+
+// syntheticIndex holds n articles spread over 3 sources, 4 categories
+// (one in seven without) and 24 months (one in eleven undated), all
+// matching "tin".
+func syntheticIndex(t *testing.T, n int) *index.Index {
+	t.Helper()
+	ix, err := index.Create(filepath.Join(t.TempDir(), "idx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	sources := []string{"VOV.VN", "Tuổi Trẻ", "ANTV"}
+	categories := []string{"Pháp luật", "Thể thao", "Kinh tế", "Thế giới"}
+	words := []string{"ma túy", "bóng đá", "mưa lũ", "giá vàng", "bầu cử"}
+	var batch []corpus.Article
+	for i := range n {
+		a := corpus.Article{
+			ID:         fmt.Sprintf("s%04d", i),
+			Title:      fmt.Sprintf("Tin %s số %d", words[i%5], i),
+			Source:     sources[i%3],
+			Paragraphs: []string{fmt.Sprintf("Bài viết về %s và %s, lần thứ %d.", words[(i/5)%5], words[(i/7)%5], i)},
+		}
+		if i%7 != 0 {
+			a.Category = categories[i%4]
+		}
+		if i%11 != 5 {
+			a.Published, _ = corpus.ParseDate(fmt.Sprintf("%d-%02d-%02d", 2023+(i/12)%2, 1+i%12, 1+i%28))
+		}
+		batch = append(batch, a)
+		if len(batch) == 400 {
+			if _, err := ix.Add(context.Background(), batch); err != nil {
+				t.Fatal(err)
+			}
+			batch = nil
+		}
+	}
+	if len(batch) > 0 {
+		if _, err := ix.Add(context.Background(), batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ix
 }

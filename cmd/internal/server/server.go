@@ -170,6 +170,7 @@ func (s *Server) routes() {
 		h            handler
 	}{
 		{http.MethodGet, "/{$}", s.page},
+		{http.MethodGet, "/a/{id...}", s.articlePage},
 		{http.MethodGet, "/search", s.search},
 		{http.MethodGet, "/analyze", s.analyze},
 		{http.MethodGet, "/articles/{id...}", s.getArticle},
