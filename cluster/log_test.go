@@ -139,9 +139,11 @@ func TestLogAppliedInOrderAndResumed(t *testing.T) {
 	n.stop(t)
 	for i := 20; i < 30; i++ {
 		a := article(i)
-		if seq, err = log.Publish(ctx, Change{Article: &a}); err != nil {
-			t.Fatal(err)
+		next, err := log.Publish(ctx, Change{Article: &a})
+		if err != nil || next != seq+1 {
+			t.Fatalf("write %d: seq %d after %d, %v", i, next, seq, err)
 		}
+		seq = next
 	}
 	if seq, err = log.Publish(ctx, Change{Delete: "a010"}); err != nil {
 		t.Fatal(err)

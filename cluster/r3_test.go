@@ -123,6 +123,9 @@ func TestR3ClusterSurvivesLostServerAndNode(t *testing.T) {
 		a := article(i)
 		seq = publishRetrying(t, log, Change{Article: &a})
 	}
+	if seq != 20 {
+		t.Fatalf("20 writes acknowledged up to seq %d", seq)
+	}
 	// Node b stops mid-stream; one NATS server goes away during writes.
 	nodes[1].stop(t)
 	for i := 20; i < 60; i++ {
@@ -130,7 +133,11 @@ func TestR3ClusterSurvivesLostServerAndNode(t *testing.T) {
 			servers[2].Shutdown()
 		}
 		a := article(i)
-		seq = publishRetrying(t, log, Change{Article: &a})
+		next := publishRetrying(t, log, Change{Article: &a})
+		if next != seq+1 {
+			t.Fatalf("write %d acknowledged as seq %d after %d: lost or doubled", i, next, seq)
+		}
+		seq = next
 	}
 	seq = publishRetrying(t, log, Change{Delete: "a001"})
 	nodes[1] = startNode(t, nc, dirs[1])
