@@ -6,6 +6,7 @@ package cluster
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -59,7 +60,7 @@ func Open(ctx context.Context, nc *nats.Conn, replicas int) (*Log, error) {
 		Subjects:   []string{"vnsearch.articles.>"},
 		Storage:    jetstream.FileStorage,
 		Replicas:   replicas,
-		Duplicates: 2 * time.Minute,
+		Duplicates: DuplicateWindow,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cluster: create stream %s: %w", Stream, err)
@@ -67,11 +68,30 @@ func Open(ctx context.Context, nc *nats.Conn, replicas int) (*Log, error) {
 	return &Log{js: js}, nil
 }
 
-// Publish appends c to the log and returns its stream sequence once
-// JetStream acknowledged it. The message ID is a hash of the change, so a
-// retried publish of the same change within the duplicate window is not
-// appended twice (and answers the sequence of the first).
-func (l *Log) Publish(ctx context.Context, c Change) (uint64, error) {
+// DuplicateWindow is how long JetStream remembers a message ID: a write
+// retried with the same ID within it is appended once.
+const DuplicateWindow = 2 * time.Minute
+
+// MsgID names the i-th change of a write that its client called key (an
+// Idempotency-Key): the same write retried names the same changes, which
+// JetStream then appends once. Without a key, every publish is new.
+func MsgID(key string, i int) string {
+	if key == "" {
+		var b [16]byte
+		rand.Read(b[:])
+		return hex.EncodeToString(b[:])
+	}
+	sum := sha256.Sum256([]byte(key + "\x00" + strconv.Itoa(i)))
+	return hex.EncodeToString(sum[:16])
+}
+
+// Publish appends c to the log under the message ID id and returns its
+// stream sequence once JetStream acknowledged it. A change published
+// again under the same id within DuplicateWindow is not appended twice:
+// the sequence of the first is answered. The id names one attempt at a
+// write, not its content: the same article added, deleted and added
+// again is three changes.
+func (l *Log) Publish(ctx context.Context, c Change, id string) (uint64, error) {
 	if (c.Article == nil) == (c.Delete == "") {
 		return 0, errors.New("cluster: publish: a change is an article or an ID to delete, exactly one")
 	}
@@ -84,8 +104,10 @@ func (l *Log) Publish(ctx context.Context, c Change) (uint64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("cluster: publish: encode: %w", err)
 	}
-	sum := sha256.Sum256(body)
-	ack, err := l.js.Publish(ctx, subject, body, jetstream.WithMsgID(hex.EncodeToString(sum[:16])))
+	if id == "" {
+		return 0, errors.New("cluster: publish: no message ID")
+	}
+	ack, err := l.js.Publish(ctx, subject, body, jetstream.WithMsgID(id))
 	if err != nil {
 		return 0, fmt.Errorf("cluster: publish: %w", err)
 	}
@@ -228,11 +250,12 @@ func (r *Replica) follow(ctx context.Context) error {
 }
 
 // PublishArticles publishes each article as one change and returns the
-// sequence of the last.
-func (l *Log) PublishArticles(ctx context.Context, articles []corpus.Article) (uint64, error) {
+// sequence of the last. The articles are the changes first, first+1, … of
+// the write its client called key (see MsgID).
+func (l *Log) PublishArticles(ctx context.Context, key string, first int, articles []corpus.Article) (uint64, error) {
 	var seq uint64
 	for i := range articles {
-		s, err := l.Publish(ctx, Change{Article: &articles[i]})
+		s, err := l.Publish(ctx, Change{Article: &articles[i]}, MsgID(key, first+i))
 		if err != nil {
 			return seq, err
 		}
@@ -241,9 +264,10 @@ func (l *Log) PublishArticles(ctx context.Context, articles []corpus.Article) (u
 	return seq, nil
 }
 
-// PublishDelete publishes the delete of id.
-func (l *Log) PublishDelete(ctx context.Context, id string) (uint64, error) {
-	return l.Publish(ctx, Change{Delete: id})
+// PublishDelete publishes the delete of id, the write its client called
+// key (see MsgID).
+func (l *Log) PublishDelete(ctx context.Context, key, id string) (uint64, error) {
+	return l.Publish(ctx, Change{Delete: id}, MsgID(key, 0))
 }
 
 // Node is one vnsearch node of a cluster: it publishes writes to the log

@@ -100,7 +100,7 @@ func TestLogAppliedInOrderAndResumed(t *testing.T) {
 	var last uint64
 	for i := range 20 {
 		a := article(i)
-		seq, err := log.Publish(ctx, Change{Article: &a})
+		seq, err := log.Publish(ctx, Change{Article: &a}, MsgID("write", i))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,13 +109,13 @@ func TestLogAppliedInOrderAndResumed(t *testing.T) {
 		}
 		last = seq
 	}
-	// A retried publish of the same change is not appended twice.
+	// A retried publish of the same write is not appended twice.
 	a := article(19)
-	again, err := log.Publish(ctx, Change{Article: &a})
+	again, err := log.Publish(ctx, Change{Article: &a}, MsgID("write", 19))
 	if err != nil || again != last {
 		t.Fatalf("retried publish: seq %d, %v; want %d", again, err, last)
 	}
-	seq, err := log.Publish(ctx, Change{Delete: "a003"})
+	seq, err := log.PublishDelete(ctx, "", "a003")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,13 +139,13 @@ func TestLogAppliedInOrderAndResumed(t *testing.T) {
 	n.stop(t)
 	for i := 20; i < 30; i++ {
 		a := article(i)
-		next, err := log.Publish(ctx, Change{Article: &a})
+		next, err := log.Publish(ctx, Change{Article: &a}, MsgID("", 0))
 		if err != nil || next != seq+1 {
 			t.Fatalf("write %d: seq %d after %d, %v", i, next, seq, err)
 		}
 		seq = next
 	}
-	if seq, err = log.Publish(ctx, Change{Delete: "a010"}); err != nil {
+	if seq, err = log.PublishDelete(ctx, "", "a010"); err != nil {
 		t.Fatal(err)
 	}
 	n = startNode(t, nc, dir)
@@ -172,7 +172,7 @@ func TestPublishRefusesEmptyChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := log.Publish(ctx, Change{}); err == nil {
+	if _, err := log.Publish(ctx, Change{}, MsgID("", 0)); err == nil {
 		t.Fatal("empty change published")
 	}
 }

@@ -73,9 +73,10 @@ func clientURLs(servers []*server.Server) string {
 func publishRetrying(t *testing.T, log *Log, c Change) uint64 {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
+	id := MsgID("", 0) // one write: every retry carries its ID
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		seq, err := log.Publish(ctx, c)
+		seq, err := log.Publish(ctx, c, id)
 		cancel()
 		if err == nil {
 			return seq

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -125,6 +126,15 @@ func TestClusterWritesReadOnEveryNode(t *testing.T) {
 	if r.Total != 11 || slices.Contains(hitIDs(r), "c05") {
 		t.Fatalf("after the delete: total %d, hits %v", r.Total, hitIDs(r))
 	}
+	// The same article added again after its delete is a new write: it
+	// comes back (a write is named by its attempt, not its content).
+	again := `{"id":"c05","title":"Giá vàng hôm nay tăng 5","paragraphs":["Thị trường vàng trong nước biến động mạnh, phiên 5."]}`
+	status, _, resp = nodes[1].do("POST", "/articles", "Bearer "+token, strings.NewReader(again))
+	seq = loggedSeq(t, status, http.StatusAccepted, resp)
+	r = nodes[0].search(fmt.Sprintf("q=v%%C3%%A0ng&size=20&min_seq=%d", seq))
+	if r.Total != 12 || !slices.Contains(hitIDs(r), "c05") {
+		t.Fatalf("after adding c05 back: total %d, hits %v", r.Total, hitIDs(r))
+	}
 	// Writes still need the token.
 	if status, _, _ := nodes[1].do("DELETE", "/articles/c01", "", nil); status != http.StatusUnauthorized {
 		t.Fatalf("delete without a token: status %d", status)
@@ -138,4 +148,49 @@ func TestClusterWritesReadOnEveryNode(t *testing.T) {
 	}
 	status, header, resp := nodes[1].do("GET", "/search?q=v%C3%A0ng&min_seq=x", "", nil)
 	wantError(t, "min_seq=x", status, http.StatusBadRequest, header, resp)
+}
+
+// postKeyed posts body to f with an Idempotency-Key and returns the
+// status and the answer.
+func postKeyed(t *testing.T, f *fixture, key, body string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest("POST", f.url+"/articles", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Idempotency-Key", key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, data
+}
+
+func TestClusterRetriedWriteAppliedOnce(t *testing.T) {
+	nodes := clusterNodes(t, 2)
+	body := `{"id":"k1","title":"Bão số 3 đổ bộ","paragraphs":["Mưa lớn kéo dài."]}
+{"id":"k2","title":"Lũ quét ở vùng núi","paragraphs":["Nước dâng nhanh."]}
+`
+	status, resp := postKeyed(t, nodes[0], "post-7f3a", body)
+	first := loggedSeq(t, status, http.StatusAccepted, resp)
+	// The client did not hear the answer and retries, on another node.
+	status, resp = postKeyed(t, nodes[1], "post-7f3a", body)
+	if again := loggedSeq(t, status, http.StatusAccepted, resp); again != first {
+		t.Fatalf("retried write answered seq %d, first %d: appended twice", again, first)
+	}
+	// Another key is another write, appended after it.
+	status, resp = postKeyed(t, nodes[1], "post-7f3b", body)
+	if next := loggedSeq(t, status, http.StatusAccepted, resp); next != first+2 {
+		t.Fatalf("a new write answered seq %d after %d", next, first)
+	}
+	status, resp = postKeyed(t, nodes[0], strings.Repeat("k", 300), body)
+	if status != http.StatusBadRequest || !strings.Contains(string(resp), "Idempotency-Key") {
+		t.Fatalf("an oversized key: %d %s", status, resp)
+	}
 }

@@ -180,7 +180,11 @@ func (s *Server) deleteArticle(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer release()
 	if s.wlog != nil {
-		seq, err := s.wlog.PublishDelete(r.Context(), id)
+		key, err := idempotencyKey(r)
+		if err != nil {
+			return err
+		}
+		seq, err := s.wlog.PublishDelete(r.Context(), key, id)
 		if err != nil {
 			return &statusError{http.StatusServiceUnavailable, fmt.Sprintf("publishing the delete of %q: %v", id, err)}
 		}
@@ -427,11 +431,15 @@ type loggedWrite struct {
 // publishArticles publishes the records of a POST body to the log, in
 // batches, and answers with the sequence of the last once acknowledged.
 func (s *Server) publishArticles(w http.ResponseWriter, r *http.Request, sp *spool) error {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
 	var out loggedWrite
 	for batch, err := range sp.batches(postBatchArticles, postBatchBytes, bodyName) {
 		if err == nil {
 			var seq uint64
-			if seq, err = s.wlog.PublishArticles(r.Context(), batch); err == nil {
+			if seq, err = s.wlog.PublishArticles(r.Context(), key, out.Records, batch); err == nil {
 				out.Records += len(batch)
 				out.Seq = seq
 				continue
@@ -443,6 +451,25 @@ func (s *Server) publishArticles(w http.ResponseWriter, r *http.Request, sp *spo
 	}
 	writeJSON(w, http.StatusAccepted, out)
 	return nil
+}
+
+// maxIdempotencyKey bounds the Idempotency-Key header a write may carry.
+const maxIdempotencyKey = 200
+
+// idempotencyKey returns the request's Idempotency-Key header: a client
+// that retries a write with the same key has it appended to the cluster's
+// log once (within the log's duplicate window).
+func idempotencyKey(r *http.Request) (string, error) {
+	key := r.Header.Get("Idempotency-Key")
+	if len(key) > maxIdempotencyKey {
+		return "", &statusError{http.StatusBadRequest, fmt.Sprintf("Idempotency-Key: %d bytes, at most %d", len(key), maxIdempotencyKey)}
+	}
+	for _, c := range []byte(key) {
+		if c < 0x20 || c > 0x7e {
+			return "", &statusError{http.StatusBadRequest, "Idempotency-Key: printable ASCII only"}
+		}
+	}
+	return key, nil
 }
 
 // maxMinSeqWait bounds how long a read waits for its min_seq.

@@ -73,8 +73,11 @@ type Config struct {
 // Log is where the writes of a node in a cluster go, and how far the
 // node's index has applied them.
 type Log interface {
-	PublishArticles(ctx context.Context, articles []corpus.Article) (seq uint64, err error)
-	PublishDelete(ctx context.Context, id string) (seq uint64, err error)
+	// PublishArticles publishes articles, the changes first, first+1, …
+	// of the write its client called key ("" for none): a write retried
+	// with the same key is appended once.
+	PublishArticles(ctx context.Context, key string, first int, articles []corpus.Article) (seq uint64, err error)
+	PublishDelete(ctx context.Context, key, id string) (seq uint64, err error)
 	// WaitApplied waits until the index has applied seq, at most
 	// timeout; past it, it returns an error.
 	WaitApplied(ctx context.Context, seq uint64, timeout time.Duration) error
