@@ -146,6 +146,9 @@ func TestClusterWritesReadOnEveryNode(t *testing.T) {
 	if err := json.Unmarshal(resp, &health); status != http.StatusOK || err != nil || health.AppliedSeq < seq {
 		t.Fatalf("healthz: %d %s, want applied_seq >= %d", status, resp, seq)
 	}
+	if _, _, resp = nodes[0].do("GET", "/metrics", "", nil); !strings.Contains(string(resp), fmt.Sprintf("\nvnsearch_cluster_applied_seq %d\n", health.AppliedSeq)) {
+		t.Errorf("/metrics lacks vnsearch_cluster_applied_seq %d", health.AppliedSeq)
+	}
 	status, header, resp := nodes[1].do("GET", "/search?q=v%C3%A0ng&min_seq=x", "", nil)
 	wantError(t, "min_seq=x", status, http.StatusBadRequest, header, resp)
 }

@@ -127,6 +127,8 @@ type Server struct {
 
 	// wlog takes the writes when the node is part of a cluster.
 	wlog Log
+
+	metrics *metrics
 }
 
 // New returns a Server for cfg.
@@ -156,6 +158,7 @@ func New(cfg Config) *Server {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	s.metrics = newMetrics(s)
 	s.routes()
 	return s
 }
@@ -181,6 +184,7 @@ func (s *Server) routes() {
 		{http.MethodPost, "/articles", s.postArticles},
 		{http.MethodGet, "/stats", s.stats},
 		{http.MethodGet, "/healthz", s.healthz},
+		{http.MethodGet, "/metrics", s.serveMetrics},
 	}
 	allowed := map[string][]string{}
 	var paths []string
@@ -222,6 +226,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.Int64("bytes", rec.bytes),
 			slog.String("remote", r.RemoteAddr),
 		)
+		s.metrics.observe(rec.route, rec.status, time.Since(start))
 	}()
 	defer s.recoverPanic(rec, r)
 	if p := r.URL.EscapedPath(); r.Method != http.MethodConnect && p != cleanPath(p) {
@@ -293,6 +298,7 @@ func (s *Server) hold() (release func(), err error) {
 // recorder notes the status and size of a response for the access log.
 type recorder struct {
 	http.ResponseWriter
+	route       string // the pattern of the route that answered
 	status      int
 	bytes       int64
 	wroteHeader bool
@@ -367,6 +373,9 @@ func status(err error) int {
 // wrap answers a handler's error as JSON.
 func (s *Server) wrap(h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rec, ok := w.(*recorder); ok {
+			rec.route = r.Pattern
+		}
 		err := h(w, r)
 		if err == nil {
 			return
