@@ -225,6 +225,7 @@ func (a *app) serve(ctx context.Context, o serveOptions, token string) error {
 	}
 	url := "http://" + ln.Addr().String()
 	a.recordHolder(loc.path, url)
+	ix.PrepareSuggestions() // in the background, for the search box's first reader
 	cfg := server.Config{Index: ix, Token: token, Logger: logger, SearchTimeout: o.searchTimeout, Ingest: ingesting.Status}
 	// stopCluster stops applying the log and leaves the cluster, before
 	// the index is closed.

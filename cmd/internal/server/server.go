@@ -179,6 +179,8 @@ func (s *Server) routes() {
 		{http.MethodGet, "/a/{id...}", s.articlePage},
 		{http.MethodGet, "/search", s.search},
 		{http.MethodGet, "/analyze", s.analyze},
+		{http.MethodGet, "/suggest", s.suggest},
+		{http.MethodGet, "/suggest.js", s.suggestJS},
 		{http.MethodGet, "/articles/{id...}", s.getArticle},
 		{http.MethodDelete, "/articles/{id...}", s.deleteArticle},
 		{http.MethodPost, "/articles", s.postArticles},
@@ -362,6 +364,7 @@ func status(err error) int {
 	case errors.Is(err, index.ErrNotFound):
 		return http.StatusNotFound
 	case errors.Is(err, errClosed), errors.Is(err, index.ErrBusy), errors.Is(err, index.ErrReadOnly),
+		errors.Is(err, index.ErrPreparing),
 		// The client left, or the server is stopping: no fault of the
 		// server's to log.
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
