@@ -32,16 +32,9 @@ func Join(ctx context.Context, cfg Config, ix *index.Index) (*Node, error) {
 	if strings.TrimSpace(cfg.URLs) == "" {
 		return nil, fmt.Errorf("cluster: no NATS server URL")
 	}
-	opts := []nats.Option{nats.Name("vnsearch"), nats.MaxReconnects(-1)}
-	if cfg.Creds != "" {
-		opts = append(opts, nats.UserCredentials(cfg.Creds))
-	}
-	if cfg.RootCA != "" {
-		opts = append(opts, nats.RootCAs(cfg.RootCA))
-	}
-	nc, err := nats.Connect(cfg.URLs, opts...)
+	nc, err := Connect(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("cluster: connect to %s: %w", cfg.URLs, err)
+		return nil, err
 	}
 	replicas := cfg.Replicas
 	if replicas <= 0 {
@@ -65,4 +58,30 @@ func (n *Node) Close() {
 	if n.nc != nil {
 		n.nc.Close()
 	}
+}
+
+// Connect connects to the NATS servers of cfg, with its credentials and
+// CA, reconnecting without end.
+func Connect(cfg Config) (*nats.Conn, error) {
+	if strings.TrimSpace(cfg.URLs) == "" {
+		return nil, fmt.Errorf("cluster: no NATS server URL")
+	}
+	opts := []nats.Option{nats.Name("vnsearch"), nats.MaxReconnects(-1)}
+	if cfg.Creds != "" {
+		opts = append(opts, nats.UserCredentials(cfg.Creds))
+	}
+	if cfg.RootCA != "" {
+		opts = append(opts, nats.RootCAs(cfg.RootCA))
+	}
+	nc, err := nats.Connect(cfg.URLs, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: connect to %s: %w", cfg.URLs, err)
+	}
+	return nc, nil
+}
+
+// DefaultReplicas is the number of stream copies for a client connected
+// as nc: as many servers as it sees, up to 3.
+func DefaultReplicas(nc *nats.Conn) int {
+	return min(3, max(1, len(nc.Servers())))
 }
