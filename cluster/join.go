@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/nats-io/nats.go"
@@ -23,6 +24,12 @@ type Config struct {
 	// Replicas is the number of copies of the stream, when the node
 	// creates it; 0 means as many servers as the client sees, up to 3.
 	Replicas int
+	// SnapshotEvery is how many changes applied past the newest snapshot
+	// make the node take and upload another (see Replica.Snapshot); 0
+	// takes none.
+	SnapshotEvery int
+	// Logger tells of snapshots taken and failed; nil: slog's default.
+	Logger *slog.Logger
 }
 
 // Join connects to the NATS servers of cfg, makes sure the stream exists
@@ -49,6 +56,10 @@ func Join(ctx context.Context, cfg Config, ix *index.Index) (*Node, error) {
 	if err != nil {
 		nc.Close()
 		return nil, err
+	}
+	rep.SetSnapshots(cfg.SnapshotEvery, cfg.Logger)
+	if have, err := Snapshots(ctx, nc); err == nil && len(have) > 0 {
+		rep.noteSnapshot(have[len(have)-1].Seq)
 	}
 	return &Node{Log: log, Replica: rep, nc: nc}, nil
 }
