@@ -544,3 +544,33 @@ func (r *Replica) periodicSnapshot(ctx context.Context, applied uint64) (Snapsho
 	}
 	return r.Snapshot(ctx)
 }
+
+// Health tells how far a replica is behind the stream.
+type Health struct {
+	// AppliedSeq is the last sequence applied to the index.
+	AppliedSeq uint64 `json:"applied_seq"`
+	// StreamFirstSeq and StreamLastSeq are the first and last sequences
+	// the stream holds now: it starts after the oldest snapshot kept.
+	StreamFirstSeq uint64 `json:"stream_first_seq"`
+	StreamLastSeq  uint64 `json:"stream_last_seq"`
+	// Lag is how many sequences the index has yet to apply.
+	Lag uint64 `json:"lag"`
+	// SnapshotSeq is the newest snapshot this node knows of; 0 for none.
+	SnapshotSeq uint64 `json:"snapshot_seq"`
+}
+
+// Health asks the stream how far it goes and compares. Applied and
+// SnapshotSeq are filled even when the stream cannot be asked.
+func (r *Replica) Health(ctx context.Context) (Health, error) {
+	h := Health{AppliedSeq: r.Applied(), SnapshotSeq: r.SnapshotSeq()}
+	st, err := r.js.Stream(ctx, Stream)
+	if err != nil {
+		return h, fmt.Errorf("cluster: stream %s: %w", Stream, err)
+	}
+	state := st.CachedInfo().State
+	h.StreamFirstSeq, h.StreamLastSeq = state.FirstSeq, state.LastSeq
+	if h.StreamLastSeq > h.AppliedSeq {
+		h.Lag = h.StreamLastSeq - h.AppliedSeq
+	}
+	return h, nil
+}
