@@ -95,4 +95,3 @@ func BenchmarkSnapshotBaomoi(b *testing.B) {
 	b.ReportMetric(restoreTook.Seconds(), "restore-s")
 	b.ReportMetric(float64(size)/1e6, "MB")
 }
-
