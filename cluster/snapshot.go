@@ -147,33 +147,39 @@ func Snapshots(ctx context.Context, nc *nats.Conn) ([]Snapshot, error) {
 // holds a snapshot at or past the copy's sequence, nothing is uploaded.
 // It returns the newest snapshot in the bucket.
 func (r *Replica) Snapshot(ctx context.Context) (Snapshot, error) {
+	snap, _, err := r.snapshot(ctx)
+	return snap, err
+}
+
+// snapshot is Snapshot, and says whether it uploaded one.
+func (r *Replica) snapshot(ctx context.Context) (Snapshot, bool, error) {
 	obs, err := snapshotStore(ctx, r.js, true)
 	if err != nil {
-		return Snapshot{}, err
+		return Snapshot{}, false, err
 	}
 	tmp, err := os.MkdirTemp(filepath.Dir(r.ix.Path()), "."+filepath.Base(r.ix.Path())+".snapshot-")
 	if err != nil {
-		return Snapshot{}, fmt.Errorf("cluster: snapshot: %w", err)
+		return Snapshot{}, false, fmt.Errorf("cluster: snapshot: %w", err)
 	}
 	defer os.RemoveAll(tmp)
 	dir := filepath.Join(tmp, "index")
 	if err := r.ix.Backup(ctx, dir); err != nil {
-		return Snapshot{}, fmt.Errorf("cluster: snapshot: %w", err)
+		return Snapshot{}, false, fmt.Errorf("cluster: snapshot: %w", err)
 	}
 	seq, err := compactCopy(ctx, dir)
 	if err != nil {
-		return Snapshot{}, err
+		return Snapshot{}, false, err
 	}
 	if seq == 0 {
-		return Snapshot{}, errors.New("cluster: snapshot: the index has applied nothing of the log")
+		return Snapshot{}, false, errors.New("cluster: snapshot: the index has applied nothing of the log")
 	}
 	have, err := listSnapshots(ctx, obs)
 	if err != nil {
-		return Snapshot{}, err
+		return Snapshot{}, false, err
 	}
 	if n := len(have); n > 0 && have[n-1].Seq >= seq {
 		r.noteSnapshot(have[n-1].Seq)
-		return have[n-1], nil
+		return have[n-1], false, nil
 	}
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(writeTar(pw, dir)) }()
@@ -184,13 +190,13 @@ func (r *Replica) Snapshot(ctx context.Context) (Snapshot, error) {
 	}, pr)
 	pr.Close()
 	if err != nil {
-		return Snapshot{}, fmt.Errorf("cluster: upload snapshot %d: %w", seq, err)
+		return Snapshot{}, false, fmt.Errorf("cluster: upload snapshot %d: %w", seq, err)
 	}
 	if err := r.trim(ctx, obs); err != nil {
-		return Snapshot{}, err
+		return Snapshot{}, false, err
 	}
 	r.noteSnapshot(seq)
-	return Snapshot{Seq: seq, Name: info.Name, Size: info.Size}, nil
+	return Snapshot{Seq: seq, Name: info.Name, Size: info.Size}, true, nil
 }
 
 // compactCopy merges the segments of the index copied at dir into as few
@@ -500,14 +506,14 @@ func (r *Replica) maybeSnapshot(ctx context.Context, applied uint64) {
 	go func() {
 		defer s.wg.Done()
 		start := time.Now()
-		snap, err := r.periodicSnapshot(ctx, applied)
+		snap, uploaded, err := r.periodicSnapshot(ctx, applied)
 		s.mu.Lock()
 		s.running = false
 		s.mu.Unlock()
 		switch {
 		case err != nil && ctx.Err() == nil:
 			s.logger.Error("cluster: snapshot failed", "err", err)
-		case err == nil && snap.Seq >= applied:
+		case err == nil && uploaded:
 			s.logger.Info("cluster: snapshot uploaded", "seq", snap.Seq, "bytes", snap.Size, "took", time.Since(start).Round(time.Millisecond))
 		}
 	}()
@@ -529,20 +535,20 @@ func (r *Replica) checkBehind(ctx context.Context, next uint64) error {
 // periodicSnapshot takes a snapshot unless the bucket holds one taken
 // less than every changes before applied (by another node, typically):
 // nodes that cross the mark together mostly upload one.
-func (r *Replica) periodicSnapshot(ctx context.Context, applied uint64) (Snapshot, error) {
+func (r *Replica) periodicSnapshot(ctx context.Context, applied uint64) (Snapshot, bool, error) {
 	obs, err := snapshotStore(ctx, r.js, false)
 	if err != nil {
-		return Snapshot{}, err
+		return Snapshot{}, false, err
 	}
 	have, err := listSnapshots(ctx, obs)
 	if err != nil {
-		return Snapshot{}, err
+		return Snapshot{}, false, err
 	}
 	if n := len(have); n > 0 && applied < have[n-1].Seq+r.snapshots.every {
 		r.noteSnapshot(have[n-1].Seq)
-		return have[n-1], nil
+		return have[n-1], false, nil
 	}
-	return r.Snapshot(ctx)
+	return r.snapshot(ctx)
 }
 
 // Health tells how far a replica is behind the stream.
