@@ -205,7 +205,8 @@ func (a *app) serve(ctx context.Context, o serveOptions, token string) error {
 		return err
 	}
 	if o.cluster.URLs != "" {
-		if err := a.prepareNode(ctx, o.cluster, loc.path); err != nil {
+		err := a.whileElecting(ctx, func() error { return a.prepareNode(ctx, o.cluster, loc.path) })
+		if err != nil {
 			return err
 		}
 	}
@@ -246,7 +247,11 @@ func (a *app) serve(ctx context.Context, o serveOptions, token string) error {
 	behind := make(chan error, 1)
 	if o.cluster.URLs != "" {
 		o.cluster.Logger = logger
-		node, err := cluster.Join(ctx, o.cluster, ix)
+		var node *cluster.Node
+		err := a.whileElecting(ctx, func() (err error) {
+			node, err = cluster.Join(ctx, o.cluster, ix)
+			return err
+		})
 		if err != nil {
 			return err
 		}
@@ -312,6 +317,27 @@ func (a *app) serve(ctx context.Context, o serveOptions, token string) error {
 	}
 	fmt.Fprintf(a.stderr, "vnsearch: stopped\n")
 	return stopped
+}
+
+// electionWait bounds how long a node starting retries what JetStream
+// times out on: a NATS cluster just started elects its leaders first.
+const electionWait = 30 * time.Second
+
+// whileElecting runs f, and again while it times out, up to electionWait.
+func (a *app) whileElecting(ctx context.Context, f func() error) error {
+	deadline := time.Now().Add(electionWait)
+	for {
+		err := f()
+		if err == nil || !errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil || time.Now().After(deadline) {
+			return err
+		}
+		fmt.Fprintf(a.stderr, "vnsearch: %v; trying again (JetStream may be electing its leaders)\n", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 // prepareNode readies the index directory of a node before it opens it
