@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -35,7 +36,7 @@ type BulkStats struct {
 // order of changes to the same ID is kept only as JetStream receives
 // them, which for one connection is the order of Add.
 type Bulk struct {
-	log  *Log
+	js   jetstream.JetStream
 	sem  chan struct{}
 	acks chan pending
 	done chan struct{}
@@ -48,15 +49,24 @@ type pending struct {
 	fut jetstream.PubAckFuture
 }
 
+// BulkAckTimeout is how long a Bulk waits for the acknowledgment of a
+// publish before it counts it failed.
+const BulkAckTimeout = 30 * time.Second
+
 // Bulk starts a bulk load with window publishes in flight at most
 // (DefaultWindow when window <= 0). Call Wait when done adding.
-func (l *Log) Bulk(window int) *Bulk {
+func (l *Log) Bulk(window int) (*Bulk, error) {
 	if window <= 0 {
 		window = DefaultWindow
 	}
-	b := &Bulk{log: l, sem: make(chan struct{}, window), acks: make(chan pending, window), done: make(chan struct{})}
+	js, err := jetstream.New(l.js.Conn(), jetstream.WithPublishAsyncMaxPending(window),
+		jetstream.WithPublishAsyncTimeout(BulkAckTimeout))
+	if err != nil {
+		return nil, fmt.Errorf("cluster: jetstream: %w", err)
+	}
+	b := &Bulk{js: js, sem: make(chan struct{}, window), acks: make(chan pending, window), done: make(chan struct{})}
 	go b.collect()
-	return b
+	return b, nil
 }
 
 // collect waits for the acknowledgments in the order of publishing.
@@ -118,7 +128,7 @@ func (b *Bulk) Add(ctx context.Context, c Change, id string) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	fut, err := b.log.js.PublishAsync(subject, body, jetstream.WithMsgID(id))
+	fut, err := b.js.PublishAsync(subject, body, jetstream.WithMsgID(id))
 	if err != nil {
 		<-b.sem
 		b.mu.Lock()

@@ -31,6 +31,11 @@ func (a *app) publishSources(ctx context.Context, cfg cluster.Config, roots []st
 		return err
 	}
 
+	bulk, err := log.Bulk(window)
+	if err != nil {
+		return err
+	}
+
 	interval := progress.PlainInterval
 	if a.stderrTTY {
 		interval = progress.TerminalInterval
@@ -49,7 +54,6 @@ func (a *app) publishSources(ctx context.Context, cfg cluster.Config, roots []st
 		problems.Add(1)
 		meter.Println(p.Error())
 	})
-	bulk := log.Bulk(window)
 	records := map[string]int{} // articles read so far from each file
 	var sent int64
 	var stopped error

@@ -204,3 +204,26 @@ func BenchmarkIndexNATSBaomoi(b *testing.B) {
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "articles/s")
 }
+
+// TestIndexNATSFailedPublishes publishes to a NATS server whose JetStream
+// storage holds only a few articles: the rest are refused, counted as
+// failed, and the exit code is 1.
+func TestIndexNATSFailedPublishes(t *testing.T) {
+	s, err := natsserver.NewServer(&natsserver.Options{
+		Host: "127.0.0.1", Port: -1, JetStream: true, JetStreamMaxStore: 4 << 10,
+		StoreDir: t.TempDir(), NoSigs: true, NoLog: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start()
+	defer s.Shutdown()
+	if !s.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats server not ready")
+	}
+	r := runCLI(t, nil, "index", "--nats", s.ClientURL(), seedDir(t))
+	total, fresh, _, failed, _, _ := publishSummary(t, r.stdout)
+	if r.code != exitFailure || failed == 0 || fresh+failed != 5 || total != fresh || !strings.Contains(r.stderr, "publishes failed") {
+		t.Errorf("exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -302,7 +302,10 @@ func newLoadSetup(tb testing.TB, n int) *loadSetup {
 		s.nodes = append(s.nodes, node)
 		ixs = append(ixs, nix)
 	}
-	bulk := s.nodes[0].Bulk(0)
+	bulk, err := s.nodes[0].Bulk(0)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	for i := range s.articles {
 		if err := bulk.Add(ctx, cluster.Change{Article: &s.articles[i]}, cluster.MsgID("", 0)); err != nil {
 			tb.Fatal(err)
