@@ -461,6 +461,7 @@ type snapshotter struct {
 	mu      sync.Mutex
 	newest  uint64 // the newest snapshot's seq known to this node
 	running bool
+	failed  time.Time // when the last snapshot failed
 	wg      sync.WaitGroup
 }
 
@@ -492,13 +493,17 @@ func (r *Replica) noteSnapshot(seq uint64) {
 	r.snapshots.mu.Unlock()
 }
 
+// snapshotRetry is how long a replica waits after a failed snapshot
+// before it tries another: each attempt copies and compacts the index.
+const snapshotRetry = time.Minute
+
 // maybeSnapshot starts a snapshot in the background when applied is
 // every changes past the newest snapshot known and none is running.
 func (r *Replica) maybeSnapshot(ctx context.Context, applied uint64) {
 	s := &r.snapshots
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.every == 0 || s.running || applied < s.newest+s.every {
+	if s.every == 0 || s.running || applied < s.newest+s.every || time.Since(s.failed) < snapshotRetry {
 		return
 	}
 	s.running = true
@@ -509,12 +514,19 @@ func (r *Replica) maybeSnapshot(ctx context.Context, applied uint64) {
 		snap, uploaded, err := r.periodicSnapshot(ctx, applied)
 		s.mu.Lock()
 		s.running = false
+		if err != nil {
+			s.failed = time.Now()
+		}
 		s.mu.Unlock()
 		switch {
 		case err != nil && ctx.Err() == nil:
 			s.logger.Error("cluster: snapshot failed", "err", err)
 		case err == nil && uploaded:
 			s.logger.Info("cluster: snapshot uploaded", "seq", snap.Seq, "bytes", snap.Size, "took", time.Since(start).Round(time.Millisecond))
+		}
+		// What was applied while it ran may call for the next one.
+		if err == nil && ctx.Err() == nil {
+			r.maybeSnapshot(ctx, r.Applied())
 		}
 	}()
 }
