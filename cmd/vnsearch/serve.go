@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
 	"github.com/vnsearch/vnsearch/cluster"
@@ -323,12 +325,13 @@ func (a *app) serve(ctx context.Context, o serveOptions, token string) error {
 // times out on: a NATS cluster just started elects its leaders first.
 const electionWait = 30 * time.Second
 
-// whileElecting runs f, and again while it times out, up to electionWait.
+// whileElecting runs f, and again while JetStream elects its leaders (see
+// electing), up to electionWait.
 func (a *app) whileElecting(ctx context.Context, f func() error) error {
 	deadline := time.Now().Add(electionWait)
 	for {
 		err := f()
-		if err == nil || !errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil || time.Now().After(deadline) {
+		if err == nil || !electing(err) || ctx.Err() != nil || time.Now().After(deadline) {
 			return err
 		}
 		fmt.Fprintf(a.stderr, "vnsearch: %v; trying again (JetStream may be electing its leaders)\n", err)
@@ -338,6 +341,14 @@ func (a *app) whileElecting(ctx context.Context, f func() error) error {
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
+}
+
+// electing tells the errors of JetStream while it has no leader: a
+// request that times out, or one answered 503 (temporarily unavailable).
+func electing(err error) bool {
+	var api *jetstream.APIError
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+		(errors.As(err, &api) && api.Code == http.StatusServiceUnavailable)
 }
 
 // prepareNode readies the index directory of a node before it opens it

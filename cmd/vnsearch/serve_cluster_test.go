@@ -36,7 +36,7 @@ func startServeInProcess(t *testing.T, args ...string) *serving {
 	s := &serving{stderr: &syncBuffer{}, cancel: cancel, code: make(chan int, 1)}
 	a := &app{stdout: &syncBuffer{}, stderr: s.stderr, getenv: func(string) string { return "" }}
 	go func() { s.code <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), a) }()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(45 * time.Second) // past serve's 30 s of waiting for JetStream
 	for {
 		if m := listeningRE.FindStringSubmatch(s.stderr.String()); m != nil {
 			s.url = m[1]
