@@ -122,6 +122,8 @@ type Replica struct {
 	mu      sync.Mutex
 	applied uint64
 	changed chan struct{} // closed and replaced when applied grows
+
+	snapshots snapshotter
 }
 
 // NewReplica reads the last applied sequence from ix.
@@ -178,10 +180,14 @@ func (r *Replica) WaitApplied(ctx context.Context, seq uint64, timeout time.Dura
 // Run applies the log until ctx ends, from the sequence after the last
 // applied one, each fetched batch in one atomic Apply with its sequence.
 func (r *Replica) Run(ctx context.Context) error {
+	defer r.snapshots.wait()
 	for ctx.Err() == nil {
 		err := r.follow(ctx)
 		if ctx.Err() != nil {
 			return nil
+		}
+		if errors.Is(err, ErrBehind) {
+			return err // replaying cannot catch up: see Prepare
 		}
 		if err != nil {
 			// The stream may be electing a leader: try again shortly.
@@ -202,6 +208,9 @@ func (r *Replica) follow(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cluster: consumer: %w", err)
 	}
+	if err := r.checkBehind(ctx, r.Applied()+1); err != nil {
+		return err
+	}
 	for ctx.Err() == nil {
 		batch, err := cons.Fetch(256, jetstream.FetchMaxWait(500*time.Millisecond))
 		if err != nil {
@@ -217,6 +226,12 @@ func (r *Replica) follow(ctx context.Context) error {
 			seq := md.Sequence.Stream
 			if seq <= r.Applied() || seq <= last {
 				continue
+			}
+			if next := max(last, r.Applied()) + 1; seq > next {
+				// A gap: purged, or another shard's. Purged is an error.
+				if err := r.checkBehind(ctx, next); err != nil {
+					return err
+				}
 			}
 			var c Change
 			if err := json.Unmarshal(msg.Data(), &c); err != nil {
@@ -245,6 +260,7 @@ func (r *Replica) follow(ctx context.Context) error {
 		close(r.changed)
 		r.changed = make(chan struct{})
 		r.mu.Unlock()
+		r.maybeSnapshot(ctx, last)
 	}
 	return nil
 }

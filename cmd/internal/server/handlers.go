@@ -444,7 +444,22 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer release()
 	if s.wlog != nil {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "applied_seq": s.wlog.Applied()})
+		answer := map[string]any{"status": "ok", "applied_seq": s.wlog.Applied()}
+		if hl, ok := s.wlog.(healthLog); ok {
+			ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
+			h, err := hl.Health(ctx)
+			cancel()
+			answer["applied_seq"] = h.AppliedSeq
+			answer["snapshot_seq"] = h.SnapshotSeq
+			if err != nil {
+				answer["stream_error"] = err.Error()
+			} else {
+				answer["stream_first_seq"] = h.StreamFirstSeq
+				answer["stream_last_seq"] = h.StreamLastSeq
+				answer["lag"] = h.Lag
+			}
+		}
+		writeJSON(w, http.StatusOK, answer)
 		return nil
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

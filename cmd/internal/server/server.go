@@ -25,6 +25,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/vnsearch/vnsearch/cluster"
 	"github.com/vnsearch/vnsearch/cmd/internal/api"
 	"github.com/vnsearch/vnsearch/corpus"
 	"github.com/vnsearch/vnsearch/index"
@@ -84,6 +85,16 @@ type Log interface {
 	// Applied is the last sequence the index has applied.
 	Applied() uint64
 }
+
+// healthLog is a Log that can also tell how far behind the stream its
+// index is (a cluster.Node can): /healthz and /metrics show it.
+type healthLog interface {
+	Health(ctx context.Context) (cluster.Health, error)
+}
+
+// healthTimeout bounds the question to the stream of /healthz and of a
+// scrape of /metrics.
+const healthTimeout = 2 * time.Second
 
 // store is what the server asks of its index; *index.Index is one.
 // Tests put others in its place, to stall or fail on purpose.
