@@ -255,7 +255,6 @@ type phraseCounter struct {
 	// phrases it has not seen.
 	folded []byte   // the title's folded syllables, each followed by a space
 	syl    []sylRef // where each stands in folded and in the title
-	key    []byte
 }
 
 type sylRef struct {
