@@ -200,6 +200,10 @@ func (r *Replica) Run(ctx context.Context) error {
 	return nil
 }
 
+// stallAfter is how long a replica's consumer may deliver nothing before
+// the replica asks whether changes are pending.
+const stallAfter = 2 * time.Second
+
 func (r *Replica) follow(ctx context.Context) error {
 	cons, err := r.js.OrderedConsumer(ctx, Stream, jetstream.OrderedConsumerConfig{
 		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
@@ -211,6 +215,7 @@ func (r *Replica) follow(ctx context.Context) error {
 	if err := r.checkBehind(ctx, r.Applied()+1); err != nil {
 		return err
 	}
+	progress := time.Now()
 	for ctx.Err() == nil {
 		batch, err := cons.Fetch(256, jetstream.FetchMaxWait(500*time.Millisecond))
 		if err != nil {
@@ -249,8 +254,19 @@ func (r *Replica) follow(ctx context.Context) error {
 			return fmt.Errorf("cluster: fetch: %w", err)
 		}
 		if last == 0 {
+			// An ordered consumer whose server went away can stay quiet
+			// with messages pending: seen under the race detector when a
+			// NATS server of three stopped. Quiet for a while with
+			// something pending, or unable to say, it is made anew.
+			if time.Since(progress) > stallAfter {
+				if info, err := cons.Info(ctx); err != nil || info.NumPending > 0 {
+					return fmt.Errorf("cluster: consumer quiet for %s with changes pending (%v): starting another", stallAfter, err)
+				}
+				progress = time.Now()
+			}
 			continue
 		}
+		progress = time.Now()
 		meta := map[string][]byte{SeqKey: []byte(strconv.FormatUint(last, 10))}
 		if _, err := r.ix.Apply(ctx, index.Ops{Ops: ops, Meta: meta}); err != nil {
 			return fmt.Errorf("cluster: apply up to %d: %w", last, err)
