@@ -49,6 +49,7 @@ const (
 	opGet        = "get"         // Index.Get
 	opStoryKeys  = "story-keys"  // Index.StoryKeys
 	opStats      = "stats"       // Index.Stats
+	opWait       = "wait"        // nothing, once MinSeq is applied
 )
 
 // shardRequest is a request to one shard.
@@ -56,7 +57,10 @@ type shardRequest struct {
 	Op string `json:"op"`
 	// MinSeq, when set, is a stream sequence the replica must have
 	// applied before it answers (see WithMinSeq).
-	MinSeq  uint64         `json:"min_seq,omitempty"`
+	MinSeq uint64 `json:"min_seq,omitempty"`
+	// WaitMS bounds the wait for MinSeq, in milliseconds: maxShardWait
+	// when 0, and never more.
+	WaitMS  int64          `json:"wait_ms,omitempty"`
 	Request *index.Request `json:"request,omitempty"`
 	Hits    int            `json:"hits,omitempty"` // opSearch: how many, best first
 	ID      string         `json:"id,omitempty"`
@@ -167,7 +171,11 @@ func failed(err error) shardResponse {
 
 func (s *shardServer) answer(ctx context.Context, req shardRequest) shardResponse {
 	if req.MinSeq > 0 {
-		if err := s.rep.WaitApplied(ctx, req.MinSeq, maxShardWait); err != nil {
+		wait := maxShardWait
+		if req.WaitMS > 0 {
+			wait = min(wait, time.Duration(req.WaitMS)*time.Millisecond)
+		}
+		if err := s.rep.WaitApplied(ctx, req.MinSeq, wait); err != nil {
 			return failed(fmt.Errorf("shard %d: %w", s.rep.shard, err))
 		}
 	}
@@ -203,6 +211,8 @@ func (s *shardServer) answer(ctx context.Context, req shardRequest) shardRespons
 			return failed(err)
 		}
 		return shardResponse{Keys: keys}
+	case opWait:
+		return shardResponse{}
 	case opStats:
 		st, err := ix.Stats(ctx)
 		if err != nil {
@@ -331,7 +341,11 @@ func (s *Sharded) request(ctx context.Context, shard int, req shardRequest) (*sh
 		timeout = DefaultShardTimeout
 	}
 	if req.MinSeq > 0 {
-		timeout = max(timeout, maxShardWait)
+		wait := maxShardWait
+		if req.WaitMS > 0 {
+			wait = min(wait, time.Duration(req.WaitMS)*time.Millisecond)
+		}
+		timeout = max(timeout, wait+time.Second)
 	}
 	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -568,6 +582,19 @@ func (s *Sharded) storyKeys(ctx context.Context, hits []index.Hit) ([][]byte, er
 	return keys, nil
 }
 
+// WaitApplied waits until a replica of every shard that answers has
+// applied seq, at most timeout. A shard without a live replica is not
+// waited for: searches then say that it did not answer.
+func (s *Sharded) WaitApplied(ctx context.Context, seq uint64, timeout time.Duration) error {
+	ctx = WithMinSeq(ctx, seq)
+	ms := max(1, timeout.Milliseconds())
+	_, err := s.ask(ctx, s.all(), func(int) shardRequest { return shardRequest{Op: opWait, WaitMS: ms} })
+	if errors.Is(err, index.ErrUnavailable) && !errors.Is(err, ErrNotApplied) {
+		return nil // no shard is up: the search will say so
+	}
+	return err
+}
+
 // Get returns the article with ID id from its shard.
 func (s *Sharded) Get(ctx context.Context, id string) (corpus.Article, error) {
 	k := ShardOf(id, s.shards)
@@ -643,8 +670,16 @@ func JoinShards(ctx context.Context, cfg Config, open func(shard int) (*index.In
 	if err != nil {
 		return nil, err
 	}
+	return node.ServeShards(cfg.ServeShards, open)
+}
+
+// ServeShards makes a node that Join connected without an index (see
+// JoinShards) the node of the shards serve (all when none), whose indexes
+// open opens. The ShardNode takes the node's connection over; on an error
+// it is closed.
+func (node *Node) ServeShards(serve []int, open func(shard int) (*index.Index, error)) (*ShardNode, error) {
 	n := &ShardNode{Log: node.Log, nc: node.nc, sharded: NewSharded(node.nc, node.Shards())}
-	serve, err := shardList(cfg.ServeShards, node.Shards())
+	serve, err := shardList(serve, node.Shards())
 	if err != nil {
 		node.Close()
 		return nil, err
@@ -723,22 +758,20 @@ func (n *ShardNode) Applied() uint64 {
 	return least
 }
 
-// WaitApplied waits until every shard of the node has applied seq.
+// WaitApplied waits until a replica of every shard of the cluster has
+// applied seq, at most timeout (see Sharded.WaitApplied).
 func (n *ShardNode) WaitApplied(ctx context.Context, seq uint64, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for _, rep := range n.replicas {
-		if err := rep.WaitApplied(ctx, seq, time.Until(deadline)); err != nil {
-			return fmt.Errorf("shard %d: %w", rep.shard, err)
-		}
-	}
-	return nil
+	return n.sharded.WaitApplied(ctx, seq, timeout)
 }
 
-// ReadAfter returns a context under which the node's searches and reads
-// are answered only by replicas that have applied seq: they wait for it,
-// up to maxShardWait, instead of the node waiting for its own shards.
-func (n *ShardNode) ReadAfter(ctx context.Context, seq uint64) context.Context {
-	return WithMinSeq(ctx, seq)
+// ReadAfter waits as WaitApplied does, and returns a context under which
+// the node's searches are answered only by replicas that have applied
+// seq: another replica of a shard than the one waited for may answer.
+func (n *ShardNode) ReadAfter(ctx context.Context, seq uint64, timeout time.Duration) (context.Context, error) {
+	if err := n.WaitApplied(ctx, seq, timeout); err != nil {
+		return ctx, err
+	}
+	return WithMinSeq(ctx, seq), nil
 }
 
 // Close closes the node's connection (Run stops with its context).
