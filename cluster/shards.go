@@ -106,16 +106,38 @@ type shardServer struct {
 // waiting included.
 const maxShardWait = 10 * time.Second
 
-// serve answers shard requests until ctx ends; it returns once the
+// serve answers shard requests until ctx ends, once the replica has
+// caught up with the log as it was when serve started (a replica still
+// replaying the log would answer for an older index); it returns once the
 // requests being answered are.
 func (s *shardServer) serve(ctx context.Context) error {
+	if st, err := s.rep.js.Stream(ctx, Stream); err == nil {
+		if last := st.CachedInfo().State.LastSeq; last > 0 {
+			for s.rep.WaitApplied(ctx, last, time.Minute) != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+			}
+		}
+	}
+	var (
+		mu      sync.Mutex
+		stopped bool
+	)
 	sub, err := s.nc.QueueSubscribe(shardSubject(s.rep.shard), shardSubject(s.rep.shard), func(msg *nats.Msg) {
-		select {
-		case s.busy <- struct{}{}:
-		case <-ctx.Done():
+		mu.Lock()
+		if stopped {
+			mu.Unlock()
 			return
 		}
 		s.wg.Add(1)
+		mu.Unlock()
+		select {
+		case s.busy <- struct{}{}:
+		case <-ctx.Done():
+			s.wg.Done()
+			return
+		}
 		go func() {
 			defer s.wg.Done()
 			defer func() { <-s.busy }()
@@ -127,6 +149,9 @@ func (s *shardServer) serve(ctx context.Context) error {
 	}
 	<-ctx.Done()
 	err = sub.Unsubscribe()
+	mu.Lock()
+	stopped = true
+	mu.Unlock()
 	s.wg.Wait()
 	if err != nil && !errors.Is(err, nats.ErrConnectionClosed) && !errors.Is(err, nats.ErrBadSubscription) {
 		return fmt.Errorf("cluster: stop answering for shard %d: %w", s.rep.shard, err)
@@ -406,7 +431,7 @@ func (s *Sharded) Search(ctx context.Context, r index.Request) (*index.Result, e
 		if res, hits, err = s.best(ctx, r, r.From+r.Size); err != nil {
 			return nil, err
 		}
-		res.Hits = hits[min(r.From, len(hits)):]
+		res.Hits = append([]index.Hit{}, hits[min(r.From, len(hits)):]...)
 	case index.GroupStory:
 		r.Group = ""
 		if err := r.Validate(); err != nil {
