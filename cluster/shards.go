@@ -149,6 +149,11 @@ func (s *shardServer) serve(ctx context.Context) error {
 	}
 	<-ctx.Done()
 	err = sub.Unsubscribe()
+	if err == nil {
+		// Once the server has the unsubscription, it hands the shard's
+		// requests to the other replicas only.
+		_ = s.nc.FlushTimeout(time.Second)
+	}
 	mu.Lock()
 	stopped = true
 	mu.Unlock()
@@ -284,13 +289,14 @@ func (s *shardServer) search(ctx context.Context, r index.Request, n int) shardR
 type Sharded struct {
 	nc     *nats.Conn
 	shards int
-	// Timeout bounds each request to a shard: a shard that has not
-	// answered by then is left out of the answer.
+	// Timeout bounds each request to a shard, which is asked once more
+	// when it has not answered by then (the replica asked may have died),
+	// and then left out of the answer.
 	Timeout time.Duration
 }
 
 // DefaultShardTimeout is Sharded's Timeout unless set.
-const DefaultShardTimeout = 1500 * time.Millisecond
+const DefaultShardTimeout = time.Second
 
 // NewSharded returns a Sharded for a cluster of shards shards.
 func NewSharded(nc *nats.Conn, shards int) *Sharded {
@@ -372,9 +378,18 @@ func (s *Sharded) request(ctx context.Context, shard int, req shardRequest) (*sh
 		}
 		timeout = max(timeout, wait+time.Second)
 	}
-	rctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	msg, err := s.nc.RequestWithContext(rctx, shardSubject(shard), data)
+	var msg *nats.Msg
+	for attempt := 0; ; attempt++ {
+		rctx, cancel := context.WithTimeout(ctx, timeout)
+		msg, err = s.nc.RequestWithContext(rctx, shardSubject(shard), data)
+		cancel()
+		// A replica that died with the request in hand never answers:
+		// ask again, and the queue group picks one among the others
+		// still there.
+		if err == nil || attempt == 1 || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+			break
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("shard %d: %w", shard, err)
 	}

@@ -2,14 +2,18 @@ package cluster
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/vnsearch/vnsearch/analyzer"
 	"github.com/vnsearch/vnsearch/corpus"
@@ -337,4 +341,36 @@ func firstReplicas(rs []*shardReplica) []*shardReplica {
 		out = append(out, rs[i])
 	}
 	return out
+}
+
+// TestShardRequestAskedAgain checks that a request a replica never
+// answers (it died with it in hand) is asked again.
+func TestShardRequestAskedAgain(t *testing.T) {
+	s := startNATS(t)
+	nc := connect(t, s)
+	var seen int
+	var mu sync.Mutex
+	sub, err := connect(t, s).QueueSubscribe(shardSubject(0), shardSubject(0), func(msg *nats.Msg) {
+		mu.Lock()
+		seen++
+		first := seen == 1
+		mu.Unlock()
+		if first {
+			return // lost
+		}
+		data, _ := json.Marshal(shardResponse{Article: &corpus.Article{ID: "x", Title: "Một"}})
+		msg.Respond(data)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	sharded := NewSharded(nc, 1)
+	sharded.Timeout = 200 * time.Millisecond
+	a, err := sharded.Get(context.Background(), "x")
+	mu.Lock()
+	defer mu.Unlock()
+	if err != nil || a.Title != "Một" || seen != 2 {
+		t.Fatalf("get: %+v, %v after %d requests", a, err, seen)
+	}
 }
