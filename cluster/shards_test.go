@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -373,4 +374,111 @@ func TestShardRequestAskedAgain(t *testing.T) {
 	if err != nil || a.Title != "Một" || seen != 2 {
 		t.Fatalf("get: %+v, %v after %d requests", a, err, seen)
 	}
+}
+
+// baomoiPath is the shared corpus of real articles, beside the repository
+// clone; tests that read it skip when it is absent.
+var baomoiPath = filepath.Join("..", "..", "shared", "corpus", "baomoi-35k.jsonl.gz")
+
+// TestShardedSearchOnRealNews is TestShardedSearchAnswersAsOneIndex's
+// parity check on real articles (4 shards, one replica each): queries are
+// the first words of titles, as written and folded.
+func TestShardedSearchOnRealNews(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("short or race: indexes thousands of real articles twice")
+	}
+	if _, err := os.Stat(baomoiPath); err != nil {
+		t.Skipf("no corpus of real articles at %s: %v", baomoiPath, err)
+	}
+	ctx := context.Background()
+	const n, shards = 3000, 4
+	var articles []corpus.Article
+	for a, err := range corpus.Articles(ctx, baomoiPath) {
+		if err != nil {
+			continue
+		}
+		articles = append(articles, a)
+		if len(articles) == n {
+			break
+		}
+	}
+	s := startNATS(t)
+	nc := connect(t, s)
+	log, err := OpenShards(ctx, nc, 1, shards)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nodes []*shardReplica
+	for k := range shards {
+		rep := &shardReplica{shard: k, done: make(chan error, 1)}
+		node, err := JoinShards(ctx, Config{URLs: s.ClientURL(), ServeShards: []int{k}}, func(shard int) (*index.Index, error) {
+			ix, err := index.Create(filepath.Join(t.TempDir(), fmt.Sprint("shard-", shard)))
+			rep.ix = ix
+			return ix, err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep.node = node
+		var runCtx context.Context
+		runCtx, rep.cancel = context.WithCancel(ctx)
+		go func() { rep.done <- node.Run(runCtx) }()
+		nodes = append(nodes, rep)
+	}
+	t.Cleanup(func() {
+		for _, r := range nodes {
+			r.kill(t)
+		}
+	})
+	whole, err := index.Create(filepath.Join(t.TempDir(), "whole"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer whole.Close()
+	seq, err := log.PublishArticles(ctx, "", 0, articles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := whole.Add(ctx, articles); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range nodes {
+		if err := r.node.WaitApplied(ctx, seq, 60*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sharded := NewSharded(nc, shards)
+	sharded.Timeout = 10 * time.Second
+	rng := rand.New(rand.NewPCG(3, 3))
+	var queries []string
+	for range 150 {
+		words := strings.Fields(articles[rng.IntN(len(articles))].Title)
+		q := strings.Join(words[:min(len(words), 1+rng.IntN(4))], " ")
+		queries = append(queries, q, analyzer.Fold(q))
+	}
+	exact, ties := 0, 0
+	for _, q := range queries {
+		r := index.Request{Query: q, Size: 10}
+		want, err := whole.Search(ctx, r)
+		if err != nil {
+			t.Fatalf("%q: %v", q, err)
+		}
+		got, err := sharded.Search(ctx, r)
+		if err != nil {
+			t.Fatalf("%q: sharded: %v", q, err)
+		}
+		e, tie := sameUpToTies(got.Hits, want.Hits)
+		switch {
+		case e:
+			exact++
+		case tie:
+			ties++
+		default:
+			t.Errorf("%q: sharded %v\n one index %v", q, scoredIDs(got.Hits), scoredIDs(want.Hits))
+		}
+		if got.Total != want.Total {
+			t.Errorf("%q: total %d, one index %d", q, got.Total, want.Total)
+		}
+	}
+	t.Logf("%d articles, %d queries: %d the same top ten in the same order, %d the same up to ties", len(articles), len(queries), exact, ties)
 }
