@@ -263,12 +263,18 @@ func TestShardedSearchAnswersAsOneIndex(t *testing.T) {
 		t.Errorf("only %d of %d queries answered exactly as one index", exact, len(queries))
 	}
 
-	// Deeper pages, sorted by date, grouped by story.
+	// Deeper pages, sorted by date, grouped by story, filtered, with
+	// other ranking parameters.
+	params := index.DefaultParams()
+	params.RescoreDepth, params.BM25B = 20, 0.5
 	for _, q := range queries[:20] {
 		for _, r := range []index.Request{
 			{Query: q, From: 10, Size: 20},
 			{Query: q, Size: 10, Sort: index.ByDate},
 			{Query: q, Size: 5, Group: index.GroupStory},
+			{Query: q, Size: 10, Sources: []string{"tuoitre", "dantri"}, Categories: []string{"kinh doanh"},
+				Since: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2024, 12, 1, 0, 0, 0, 0, time.UTC)},
+			{Query: q, Size: 10, Params: &params},
 		} {
 			want, err := whole.Search(ctx, r)
 			if err != nil {
