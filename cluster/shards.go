@@ -3,6 +3,8 @@ package cluster
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -65,6 +67,10 @@ type shardRequest struct {
 	Hits    int            `json:"hits,omitempty"` // opSearch: how many, best first
 	ID      string         `json:"id,omitempty"`
 	IDs     []string       `json:"ids,omitempty"`
+	// to, when set, is the replica to ask first: the one that answered
+	// the search's first step, so that every step of one search reads
+	// the same index while writes go on.
+	to string
 }
 
 // shardHit is a hit with what merging needs of its place.
@@ -92,12 +98,19 @@ type shardResponse struct {
 	Article    *corpus.Article        `json:"article,omitempty"`
 	Stats      *index.Stats           `json:"stats,omitempty"`
 	Keys       [][]byte               `json:"keys,omitempty"`
+	// Replica names the replica that answered (see replicaSubject).
+	Replica string `json:"replica,omitempty"`
 }
+
+// replicaSubject is where one replica of shard, named id, answers by
+// itself: the later steps of a search ask the replica of the first.
+func replicaSubject(shard int, id string) string { return shardSubject(shard) + ".r." + id }
 
 // shardServer answers the requests to one shard from a replica's index.
 type shardServer struct {
 	nc   *nats.Conn
 	rep  *Replica
+	id   string        // names the replica in replicaSubject
 	busy chan struct{} // a token for each request being answered
 	wg   sync.WaitGroup
 }
@@ -124,7 +137,7 @@ func (s *shardServer) serve(ctx context.Context) error {
 		mu      sync.Mutex
 		stopped bool
 	)
-	sub, err := s.nc.QueueSubscribe(shardSubject(s.rep.shard), shardSubject(s.rep.shard), func(msg *nats.Msg) {
+	handler := func(msg *nats.Msg) {
 		mu.Lock()
 		if stopped {
 			mu.Unlock()
@@ -143,12 +156,23 @@ func (s *shardServer) serve(ctx context.Context) error {
 			defer func() { <-s.busy }()
 			s.handle(ctx, msg)
 		}()
-	})
+	}
+	if s.id == "" {
+		var b [8]byte
+		rand.Read(b[:])
+		s.id = hex.EncodeToString(b[:])
+	}
+	sub, err := s.nc.QueueSubscribe(shardSubject(s.rep.shard), shardSubject(s.rep.shard), handler)
 	if err != nil {
 		return fmt.Errorf("cluster: answer for shard %d: %w", s.rep.shard, err)
 	}
+	direct, err := s.nc.Subscribe(replicaSubject(s.rep.shard, s.id), handler)
+	if err != nil {
+		_ = sub.Unsubscribe()
+		return fmt.Errorf("cluster: answer for shard %d: %w", s.rep.shard, err)
+	}
 	<-ctx.Done()
-	err = sub.Unsubscribe()
+	err = errors.Join(sub.Unsubscribe(), direct.Unsubscribe())
 	if err == nil {
 		// Once the server has the unsubscription, it hands the shard's
 		// requests to the other replicas only.
@@ -174,6 +198,7 @@ func (s *shardServer) handle(ctx context.Context, msg *nats.Msg) {
 	} else {
 		resp = s.answer(ctx, req)
 	}
+	resp.Replica = s.id
 	data, err := json.Marshal(resp)
 	if err == nil && int64(len(data)) > s.nc.MaxPayload() {
 		data, err = json.Marshal(shardResponse{Kind: kindBadQuery, Error: fmt.Sprintf(
@@ -378,15 +403,22 @@ func (s *Sharded) request(ctx context.Context, shard int, req shardRequest) (*sh
 		}
 		timeout = max(timeout, wait+time.Second)
 	}
+	// A replica that died with the request in hand never answers: ask
+	// again, and the queue group picks one among the others still there.
+	// The replica asked for by name, gone, leaves the shard to the group.
+	group := shardSubject(shard)
+	subjects := []string{group, group}
+	if req.to != "" {
+		subjects = []string{replicaSubject(shard, req.to), group, group}
+	}
 	var msg *nats.Msg
-	for attempt := 0; ; attempt++ {
+	for _, subj := range subjects {
 		rctx, cancel := context.WithTimeout(ctx, timeout)
-		msg, err = s.nc.RequestWithContext(rctx, shardSubject(shard), data)
+		msg, err = s.nc.RequestWithContext(rctx, subj, data)
 		cancel()
-		// A replica that died with the request in hand never answers:
-		// ask again, and the queue group picks one among the others
-		// still there.
-		if err == nil || attempt == 1 || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+		if err == nil || ctx.Err() != nil ||
+			!errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, nats.ErrNoResponders) ||
+			subj == group && errors.Is(err, nats.ErrNoResponders) {
 			break
 		}
 	}
@@ -476,6 +508,10 @@ func (s *Sharded) best(ctx context.Context, r index.Request, n int) (*index.Resu
 		return nil, nil, err
 	}
 	live := answered(stats)
+	pinned := func(k int, r shardRequest) shardRequest {
+		r.to = stats[k].Replica
+		return r
+	}
 	var sum index.CollectionStats
 	for i, k := range live {
 		if st := stats[k].QueryStats; st != nil {
@@ -490,7 +526,9 @@ func (s *Sharded) best(ctx context.Context, r index.Request, n int) (*index.Resu
 	// 2. Where the second pass stops: the candidate at the rescore depth
 	// in the order of every shard's.
 	if r.Sort == index.ByRelevance {
-		cands, err := s.ask(ctx, live, func(int) shardRequest { return shardRequest{Op: opCandidates, Request: &r} })
+		cands, err := s.ask(ctx, live, func(k int) shardRequest {
+			return pinned(k, shardRequest{Op: opCandidates, Request: &r})
+		})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -516,7 +554,9 @@ func (s *Sharded) best(ctx context.Context, r index.Request, n int) (*index.Resu
 	}
 	// 3. Every shard's best n, merged.
 	r.AllFacetValues = true
-	found, err := s.ask(ctx, live, func(int) shardRequest { return shardRequest{Op: opSearch, Request: &r, Hits: n} })
+	found, err := s.ask(ctx, live, func(k int) shardRequest {
+		return pinned(k, shardRequest{Op: opSearch, Request: &r, Hits: n})
+	})
 	if err != nil {
 		return nil, nil, err
 	}

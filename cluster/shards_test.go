@@ -205,7 +205,7 @@ func TestShardedSearchAnswersAsOneIndex(t *testing.T) {
 	for _, r := range replicas {
 		// A replica whose shard's last change is older than seq is caught
 		// up to seq once it has seen the stream's end.
-		if err := r.node.WaitApplied(ctx, seq, 20*time.Second); err != nil {
+		if err := r.node.Replicas()[0].WaitApplied(ctx, seq, 20*time.Second); err != nil {
 			t.Fatalf("replica of shard %d: %v", r.shard, err)
 		}
 	}
@@ -220,6 +220,12 @@ func TestShardedSearchAnswersAsOneIndex(t *testing.T) {
 
 	sharded := NewSharded(nc, shards)
 	sharded.Timeout = 10 * time.Second
+	if err := sharded.WaitApplied(ctx, seq, time.Second); err != nil {
+		t.Errorf("the cluster's wait for seq %d: %v", seq, err)
+	}
+	if err := sharded.WaitApplied(ctx, seq+1, 100*time.Millisecond); !errors.Is(err, ErrNotApplied) {
+		t.Errorf("the cluster's wait for a sequence not written: %v", err)
+	}
 	queries := shardQueries(150)
 	check := func(queries []string, answered int) (exact, ties int) {
 		t.Helper()
@@ -449,7 +455,7 @@ func TestShardedSearchOnRealNews(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range nodes {
-		if err := r.node.WaitApplied(ctx, seq, 60*time.Second); err != nil {
+		if err := r.node.Replicas()[0].WaitApplied(ctx, seq, 60*time.Second); err != nil {
 			t.Fatal(err)
 		}
 	}
