@@ -102,9 +102,15 @@ func OpenShards(ctx context.Context, nc *nats.Conn, replicas, shards int) (*Log,
 			existing = 1
 		}
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket: Bucket, Description: "vnsearch cluster settings", Storage: jetstream.FileStorage, Replicas: replicas,
-	})
+	kv, err := js.KeyValue(ctx, Bucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket: Bucket, Description: "vnsearch cluster settings", Storage: jetstream.FileStorage, Replicas: replicas,
+		})
+		if errors.Is(err, jetstream.ErrBucketExists) {
+			kv, err = js.KeyValue(ctx, Bucket)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cluster: key-value bucket %s: %w", Bucket, err)
 	}
