@@ -108,6 +108,10 @@ func TestShardedClusterOverHTTP(t *testing.T) {
 	if status != http.StatusOK || !strings.Contains(string(resp), `"shards":{"total":2,"answered":1}`) {
 		t.Fatalf("partial answer: %d %s", status, resp)
 	}
+	if status, _, page := nodes[0].getPage("q=v%C3%A0ng"); status != http.StatusOK ||
+		!strings.Contains(page, "1 trên 2 phân vùng") && !strings.Contains(page, "1 of 2 shards") {
+		t.Errorf("the search page does not say that one shard of two answered: %d", status)
+	}
 	for i := range 20 {
 		if cluster.ShardOf(fmt.Sprintf("h%02d", i), 2) == 1 {
 			status, _, resp := nodes[0].do("GET", fmt.Sprintf("/articles/h%02d", i), "", nil)
