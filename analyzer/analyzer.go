@@ -185,6 +185,8 @@ type TokenView struct {
 	Exact, Folded []byte
 	Start, End    int
 	Position      int
+	// Whole and Joined are as in Syllable.
+	Whole, Joined bool
 }
 
 // EachToken analyzes text as Syllables does, calling fn for each token in
@@ -199,6 +201,7 @@ func EachToken(text string, fn func(TokenView)) {
 		arena, exact = appendTerm(arena, input[s.start:s.end], appendNormalized)
 		arena, folded = appendTerm(arena, exact, appendFolded)
 		n++
-		fn(TokenView{Exact: exact, Folded: folded, Start: s.start, End: s.end, Position: n})
+		fn(TokenView{Exact: exact, Folded: folded, Start: s.start, End: s.end, Position: n,
+			Whole: !s.inText(), Joined: s.joined && s.inText()})
 	})
 }

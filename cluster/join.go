@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/nats-io/nats.go"
@@ -30,6 +31,12 @@ type Config struct {
 	// ServeShards are the shards a node of a sharded cluster keeps and
 	// answers for (see JoinShards); none means all.
 	ServeShards []int
+	// SnapshotEvery is how many changes applied past the newest snapshot
+	// make the node take and upload another (see Replica.Snapshot); 0
+	// takes none.
+	SnapshotEvery int
+	// Logger tells of snapshots taken and failed; nil: slog's default.
+	Logger *slog.Logger
 }
 
 // Join connects to the NATS servers of cfg, makes sure the stream exists
@@ -41,16 +48,9 @@ func Join(ctx context.Context, cfg Config, ix *index.Index) (*Node, error) {
 	if strings.TrimSpace(cfg.URLs) == "" {
 		return nil, fmt.Errorf("cluster: no NATS server URL")
 	}
-	opts := []nats.Option{nats.Name("vnsearch"), nats.MaxReconnects(-1)}
-	if cfg.Creds != "" {
-		opts = append(opts, nats.UserCredentials(cfg.Creds))
-	}
-	if cfg.RootCA != "" {
-		opts = append(opts, nats.RootCAs(cfg.RootCA))
-	}
-	nc, err := nats.Connect(cfg.URLs, opts...)
+	nc, err := Connect(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("cluster: connect to %s: %w", cfg.URLs, err)
+		return nil, err
 	}
 	replicas := cfg.Replicas
 	if replicas <= 0 {
@@ -73,6 +73,10 @@ func Join(ctx context.Context, cfg Config, ix *index.Index) (*Node, error) {
 		nc.Close()
 		return nil, err
 	}
+	rep.SetSnapshots(cfg.SnapshotEvery, cfg.Logger)
+	if have, err := Snapshots(ctx, nc); err == nil && len(have) > 0 {
+		rep.noteSnapshot(have[len(have)-1].Seq)
+	}
 	return &Node{Log: log, Replica: rep, nc: nc}, nil
 }
 
@@ -81,4 +85,30 @@ func (n *Node) Close() {
 	if n.nc != nil {
 		n.nc.Close()
 	}
+}
+
+// Connect connects to the NATS servers of cfg, with its credentials and
+// CA, reconnecting without end.
+func Connect(cfg Config) (*nats.Conn, error) {
+	if strings.TrimSpace(cfg.URLs) == "" {
+		return nil, fmt.Errorf("cluster: no NATS server URL")
+	}
+	opts := []nats.Option{nats.Name("vnsearch"), nats.MaxReconnects(-1)}
+	if cfg.Creds != "" {
+		opts = append(opts, nats.UserCredentials(cfg.Creds))
+	}
+	if cfg.RootCA != "" {
+		opts = append(opts, nats.RootCAs(cfg.RootCA))
+	}
+	nc, err := nats.Connect(cfg.URLs, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: connect to %s: %w", cfg.URLs, err)
+	}
+	return nc, nil
+}
+
+// DefaultReplicas is the number of stream copies for a client connected
+// as nc: as many servers as it sees, up to 3.
+func DefaultReplicas(nc *nats.Conn) int {
+	return min(3, max(1, len(nc.Servers())))
 }

@@ -54,6 +54,14 @@ type Change struct {
 	Delete  string          `json:"delete,omitempty"`
 }
 
+// target is the ID of the article the change adds or deletes.
+func (c Change) target() string {
+	if c.Article != nil {
+		return c.Article.ID
+	}
+	return c.Delete
+}
+
 // Log publishes changes to the stream.
 type Log struct {
 	js     jetstream.JetStream
@@ -210,11 +218,7 @@ func (l *Log) Publish(ctx context.Context, c Change, id string) (uint64, error) 
 	if id == "" {
 		return 0, errors.New("cluster: publish: no message ID")
 	}
-	target := c.Delete
-	if c.Article != nil {
-		target = c.Article.ID
-	}
-	ack, err := l.js.Publish(ctx, subject(ShardOf(target, l.shards)), body, jetstream.WithMsgID(id))
+	ack, err := l.js.Publish(ctx, subject(ShardOf(c.target(), l.shards)), body, jetstream.WithMsgID(id))
 	if err != nil {
 		return 0, fmt.Errorf("cluster: publish: %w", err)
 	}
@@ -236,6 +240,8 @@ type Replica struct {
 	// may be older: stream sequences count the messages of every shard.
 	caughtUp uint64
 	changed  chan struct{} // closed and replaced when applied grows
+
+	snapshots snapshotter
 }
 
 // NewReplica reads the last applied sequence from ix.
@@ -316,10 +322,14 @@ func (r *Replica) WaitApplied(ctx context.Context, seq uint64, timeout time.Dura
 // Run applies the log until ctx ends, from the sequence after the last
 // applied one, each fetched batch in one atomic Apply with its sequence.
 func (r *Replica) Run(ctx context.Context) error {
+	defer r.snapshots.wait()
 	for ctx.Err() == nil {
 		err := r.follow(ctx)
 		if ctx.Err() != nil {
 			return nil
+		}
+		if errors.Is(err, ErrBehind) {
+			return err // replaying cannot catch up: see Prepare
 		}
 		if err != nil {
 			// The stream may be electing a leader: try again shortly.
@@ -344,6 +354,9 @@ func (r *Replica) follow(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cluster: consumer: %w", err)
 	}
+	if err := r.checkBehind(ctx, r.Applied()+1); err != nil {
+		return err
+	}
 	for ctx.Err() == nil {
 		batch, err := cons.Fetch(256, jetstream.FetchMaxWait(500*time.Millisecond))
 		if err != nil {
@@ -351,6 +364,7 @@ func (r *Replica) follow(ctx context.Context) error {
 		}
 		var ops []index.Op
 		var last uint64
+		gapChecked := false
 		for msg := range batch.Messages() {
 			md, err := msg.Metadata()
 			if err != nil {
@@ -359,6 +373,15 @@ func (r *Replica) follow(ctx context.Context) error {
 			seq := md.Sequence.Stream
 			if seq <= r.lastApplied() || seq <= last {
 				continue
+			}
+			if next := max(last, r.Applied()) + 1; seq > next && !gapChecked {
+				// A gap: purged, or another shard's. Purged is an error.
+				// The replica of one shard of several sees gaps all the
+				// time: it asks once a batch.
+				if err := r.checkBehind(ctx, next); err != nil {
+					return err
+				}
+				gapChecked = r.shards > 1
 			}
 			var c Change
 			if err := json.Unmarshal(msg.Data(), &c); err != nil {
@@ -390,6 +413,7 @@ func (r *Replica) follow(ctx context.Context) error {
 		close(r.changed)
 		r.changed = make(chan struct{})
 		r.mu.Unlock()
+		r.maybeSnapshot(ctx, last)
 	}
 	return nil
 }

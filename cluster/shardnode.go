@@ -349,3 +349,28 @@ func (n *ShardNode) Close() {
 		n.nc.Close()
 	}
 }
+
+// Health is the health of the node's replica furthest behind the stream.
+func (n *ShardNode) Health(ctx context.Context) (Health, error) {
+	var worst Health
+	var firstErr error
+	for i, rep := range n.replicas {
+		h, err := rep.Health(ctx)
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		if i == 0 || h.AppliedSeq < worst.AppliedSeq {
+			worst = h
+		}
+	}
+	return worst, firstErr
+}
+
+// ServedShards lists the shards the node serves, of Shards.
+func (n *ShardNode) ServedShards() []int {
+	out := make([]int, len(n.replicas))
+	for i, rep := range n.replicas {
+		out[i] = rep.shard
+	}
+	return out
+}

@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -62,6 +63,18 @@ type Index struct {
 	blocks         *blockCache
 	observer       Observer
 	observing      sync.Mutex // one Committed call at a time
+
+	// generation counts the batches committed since the index opened:
+	// what is built from its articles (suggestions) knows when it is stale.
+	generation atomic.Uint64
+	suggest    suggester
+	// closing is canceled by Close, which waits for the background work
+	// (building suggestions) to end.
+	closing    context.Context
+	stop       context.CancelFunc
+	background sync.WaitGroup
+	closeOnce  sync.Once
+	closeErr   error
 }
 
 // Options tune Open and Create.
@@ -160,7 +173,10 @@ func newIndex(b bleve.Index, path string, opts Options) (*Index, error) {
 		_ = b.Close()
 		return nil, fmt.Errorf("index: open %s: %w", path, err)
 	}
-	return &Index{bleve: b, path: path, readOnly: opts.ReadOnly, params: params, maxSegmentDocs: opts.maxSegmentDocs(), lengths: book, ids: newIDLocks(), blocks: newBlockCache(blockMaxBudget), observer: opts.Observer}, nil
+	ix := &Index{bleve: b, path: path, readOnly: opts.ReadOnly, params: params, maxSegmentDocs: opts.maxSegmentDocs(), lengths: book, ids: newIDLocks(), blocks: newBlockCache(blockMaxBudget), observer: opts.Observer}
+	ix.closing, ix.stop = context.WithCancel(context.Background())
+	ix.suggest.minRefresh = suggestMinRefresh
+	return ix, nil
 }
 
 // OpenOrCreate opens the index at path for writing, creating it when
@@ -209,12 +225,17 @@ func wrapOpenError(err error) error {
 // Path returns the directory of the index.
 func (ix *Index) Path() string { return ix.path }
 
-// Close releases the index and its lock.
+// Close releases the index and its lock, after ending the work it runs
+// in the background. Closing again does nothing.
 func (ix *Index) Close() error {
-	if err := ix.bleve.Close(); err != nil {
-		return fmt.Errorf("index: close %s: %w", ix.path, err)
-	}
-	return nil
+	ix.closeOnce.Do(func() {
+		ix.stop()
+		ix.background.Wait()
+		if err := ix.bleve.Close(); err != nil {
+			ix.closeErr = fmt.Errorf("index: close %s: %w", ix.path, err)
+		}
+	})
+	return ix.closeErr
 }
 
 // Compact merges the index's segments into one, so that it takes less

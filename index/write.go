@@ -284,6 +284,7 @@ func (ix *Index) commit(batch *bleve.Batch, slot int, delta tokens) error {
 		return err
 	}
 	ix.lengths.update(slot, total)
+	ix.generation.Add(1)
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vnsearch/vnsearch/cluster"
 	"github.com/vnsearch/vnsearch/cmd/internal/progress"
 	"github.com/vnsearch/vnsearch/corpus"
 	"github.com/vnsearch/vnsearch/index"
@@ -23,6 +24,8 @@ func newIndexCommand(a *app) *cobra.Command {
 		prune     bool
 		batchSize int
 		watch     []string
+		nats      cluster.Config
+		window    int
 	)
 	cmd := &cobra.Command{
 		Use:   "index SOURCE...",
@@ -42,10 +45,17 @@ is indexed, and the exit code is 1 if there was any problem.
 With --watch DIR, DIR is indexed too, then watched until SIGINT or SIGTERM:
 files dropped or changed under it are indexed once they stop changing
 (.tmp and .part files are left alone), and with --prune the articles of
-files that go away are removed.`,
+files that go away are removed.
+
+With --nats URLS the articles are not written to a local index but published
+to a cluster's JetStream stream (see "Running a cluster" in the README), up to
+--window at a time, each named by its file, record number and content: the
+same load run again within the stream's duplicate window (2 minutes) is not
+appended twice. The exit code is 1 if any publish failed.`,
 		Example: `  vnsearch index ~/news/
   vnsearch index --prune export.jsonl.gz pages/
-  vnsearch index --watch ~/news/ --prune`,
+  vnsearch index --watch ~/news/ --prune
+  vnsearch index --nats nats://127.0.0.1:4222 export.jsonl.gz`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, sources []string) error {
 			ctx := cmd.Context()
@@ -66,6 +76,15 @@ files that go away are removed.`,
 					return fmt.Errorf("source %s: %w", s, err)
 				}
 				roots[i] = abs
+			}
+			if nats.URLs != "" {
+				if prune || len(watch) > 0 {
+					return usagef("--nats: --prune and --watch work on a local index only")
+				}
+				if window <= 0 {
+					return usagef("--window %d: want a positive number", window)
+				}
+				return a.publishSources(ctx, nats, roots, window)
 			}
 			loc, err := a.where()
 			if err != nil {
@@ -91,6 +110,10 @@ files that go away are removed.`,
 	cmd.Flags().BoolVar(&prune, "prune", false, "remove articles whose SOURCE no longer holds them")
 	cmd.Flags().StringArrayVar(&watch, "watch", nil, "index `DIR`, then keep indexing what changes under it until interrupted (repeatable)")
 	cmd.Flags().IntVar(&batchSize, "batch-size", 500, "articles per batch written to disk")
+	cmd.Flags().StringVar(&nats.URLs, "nats", "", "publish to a cluster instead: NATS server `URLs`, comma-separated")
+	cmd.Flags().StringVar(&nats.Creds, "creds", "", "with --nats, a NATS credentials `FILE`")
+	cmd.Flags().StringVar(&nats.RootCA, "tls-ca", "", "with --nats, the CA `FILE` the NATS servers' certificates chain to")
+	cmd.Flags().IntVar(&window, "window", cluster.DefaultWindow, "with --nats, publishes awaiting their acknowledgment at most")
 	return cmd
 }
 

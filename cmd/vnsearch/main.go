@@ -130,6 +130,7 @@ search and serve build it from the five seed articles embedded in vnsearch.`,
 	commands := []func(*app) *cobra.Command{
 		newIndexCommand,
 		newSearchCommand,
+		newSuggestCommand,
 		newAnalyzeCommand,
 		newGetCommand,
 		newDeleteCommand,

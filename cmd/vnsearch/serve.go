@@ -15,10 +15,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
 	"github.com/vnsearch/vnsearch/cluster"
 	"github.com/vnsearch/vnsearch/cmd/internal/server"
+	"github.com/vnsearch/vnsearch/index"
 )
 
 // shutdownTimeout bounds the wait for in-flight requests on SIGINT or
@@ -100,6 +103,9 @@ splits its articles over N shards; a node keeps the shards of --serve-shards
 			if o.cluster.Shards < 0 || o.cluster.Shards > cluster.MaxShards {
 				return usagef("--shards %d: want 1 to %d", o.cluster.Shards, cluster.MaxShards)
 			}
+			if o.cluster.SnapshotEvery < 0 {
+				return usagef("--snapshot-every %d: want 0 (never) or a positive number", o.cluster.SnapshotEvery)
+			}
 			if o.cluster.URLs != "" && (o.ingest.followFile != "" || len(o.ingest.watchDirs) > 0) {
 				return usagef("--nats: --follow and --watch write to the local index only; run them on a node without --nats, or post to the cluster")
 			}
@@ -122,6 +128,8 @@ splits its articles over N shards; a node keeps the shards of --serve-shards
 	f.StringVar(&o.cluster.RootCA, "tls-ca", "", "with --nats, the CA `FILE` the NATS servers' certificates chain to")
 	f.IntVar(&o.cluster.Shards, "shards", 0, "with --nats, the number of shards of a cluster this node creates (default: the cluster's, 1 for a new one)")
 	f.IntSliceVar(&o.cluster.ServeShards, "serve-shards", nil, "with --nats, the shards this node keeps and answers for, e.g. 0,2 (default: all)")
+	f.IntVar(&o.cluster.SnapshotEvery, "snapshot-every", cluster.DefaultSnapshotEvery,
+		"with --nats, upload a snapshot of the index once it has applied `N` changes past the newest one (0: never)")
 	o.ingest.register(cmd)
 	return cmd
 }
@@ -213,6 +221,12 @@ func (a *app) serve(ctx context.Context, o serveOptions, token string) error {
 	if err != nil {
 		return err
 	}
+	if o.cluster.URLs != "" {
+		err := a.whileElecting(ctx, func() error { return a.prepareNode(ctx, o.cluster, loc.path) })
+		if err != nil {
+			return err
+		}
+	}
 	if err := a.ensureDefault(ctx, loc); err != nil {
 		return err
 	}
@@ -240,19 +254,34 @@ func (a *app) serve(ctx context.Context, o serveOptions, token string) error {
 	}
 	url := "http://" + ln.Addr().String()
 	a.recordHolder(loc.path, url)
+	ix.PrepareSuggestions() // in the background, for the search box's first reader
 	cfg := server.Config{Index: ix, Token: token, Logger: logger, SearchTimeout: o.searchTimeout, Ingest: ingesting.Status}
 	// stopCluster stops applying the log and leaves the cluster, before
 	// the index is closed.
 	stopCluster := func() {}
 	defer func() { stopCluster() }()
+	// behind tells that the node stopped applying the log: the stream was
+	// purged past it.
+	behind := make(chan error, 1)
 	if o.cluster.URLs != "" {
-		node, err := cluster.Join(ctx, o.cluster, ix)
+		o.cluster.Logger = logger
+		var node *cluster.Node
+		err := a.whileElecting(ctx, func() (err error) {
+			node, err = cluster.Join(ctx, o.cluster, ix)
+			return err
+		})
 		if err != nil {
 			return err
 		}
 		applying, stopApplying := context.WithCancel(context.WithoutCancel(ctx))
 		applied := make(chan error, 1)
-		go func() { applied <- node.Run(applying) }()
+		go func() {
+			err := node.Run(applying)
+			if err != nil {
+				behind <- err
+			}
+			applied <- err
+		}()
 		stopCluster = sync.OnceFunc(func() { stopApplying(); <-applied; node.Close() })
 		cfg.Log = node
 		fmt.Fprintf(a.stderr, "vnsearch: joined the cluster at %s; applied up to seq %d\n", o.cluster.URLs, node.Applied())
@@ -272,9 +301,13 @@ func (a *app) serve(ctx context.Context, o serveOptions, token string) error {
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(server.JSONErrors(ln)) }()
+	var stopped error
 	select {
 	case err := <-served:
 		return fmt.Errorf("serving on %s: %w", ln.Addr(), err)
+	case err := <-behind:
+		stopped = fmt.Errorf("%w; stopping: start the node again to restore the newest snapshot and replay from it", err)
+		logger.Error("cluster: this node can no longer apply the log", "err", err)
 	case <-ctx.Done():
 	}
 	fmt.Fprintf(a.stderr, "vnsearch: shutting down; finishing the requests in flight\n")
@@ -301,5 +334,62 @@ func (a *app) serve(ctx context.Context, o serveOptions, token string) error {
 		return err
 	}
 	fmt.Fprintf(a.stderr, "vnsearch: stopped\n")
+	return stopped
+}
+
+// electionWait bounds how long a node starting retries what JetStream
+// times out on: a NATS cluster just started elects its leaders first.
+const electionWait = 30 * time.Second
+
+// whileElecting runs f, and again while JetStream elects its leaders (see
+// electing), up to electionWait.
+func (a *app) whileElecting(ctx context.Context, f func() error) error {
+	deadline := time.Now().Add(electionWait)
+	for {
+		err := f()
+		if err == nil || !electing(err) || ctx.Err() != nil || time.Now().After(deadline) {
+			return err
+		}
+		fmt.Fprintf(a.stderr, "vnsearch: %v; trying again (JetStream may be electing its leaders)\n", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// electing tells the errors of JetStream while it has no leader: a
+// request that times out, or one answered 503 (temporarily unavailable).
+func electing(err error) bool {
+	var api *jetstream.APIError
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+		(errors.As(err, &api) && api.Code == http.StatusServiceUnavailable)
+}
+
+// prepareNode readies the index directory of a node before it opens it
+// (see cluster.Prepare): a new node restores the newest snapshot, one
+// behind the stream's retention has its index moved aside first.
+func (a *app) prepareNode(ctx context.Context, cfg cluster.Config, dir string) error {
+	nc, err := cluster.Connect(cfg)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	p, err := cluster.Prepare(ctx, nc, dir)
+	if errors.Is(err, index.ErrBusy) {
+		return nil // opening it says who holds it
+	}
+	if err != nil {
+		return err
+	}
+	if p.MovedAside != "" {
+		fmt.Fprintf(a.stderr, "vnsearch: the index at %s had applied the log up to seq %d, but the stream was purged past it after a snapshot: moved it to %s\n",
+			dir, p.AsideApplied, p.MovedAside)
+	}
+	if p.Restored.Seq > 0 {
+		fmt.Fprintf(a.stderr, "vnsearch: restored the snapshot at seq %d (%d bytes) into %s; replaying the stream from seq %d\n",
+			p.Restored.Seq, p.Restored.Size, dir, p.Restored.Seq+1)
+	}
 	return nil
 }

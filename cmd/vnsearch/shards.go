@@ -27,7 +27,11 @@ func shardDir(dir string, shard int) string {
 // false, having done nothing, when it has one: the node then serves its
 // one index as before.
 func (a *app) serveShards(ctx context.Context, o serveOptions, token string) (bool, error) {
-	node, err := cluster.Join(ctx, o.cluster, nil)
+	var node *cluster.Node
+	err := a.whileElecting(ctx, func() (err error) {
+		node, err = cluster.Join(ctx, o.cluster, nil)
+		return err
+	})
 	if err != nil {
 		return true, err
 	}
@@ -76,12 +80,20 @@ func (a *app) serveShards(ctx context.Context, o serveOptions, token string) (bo
 	}
 	applying, stopApplying := context.WithCancel(context.WithoutCancel(ctx))
 	ran := make(chan error, 1)
-	go func() { ran <- sn.Run(applying) }()
+	// stopped tells that the node stopped applying or answering for its
+	// shards: it then stops serving.
+	stopped := make(chan error, 1)
+	go func() {
+		err := sn.Run(applying)
+		if err != nil {
+			stopped <- err
+		}
+		ran <- err
+	}()
+	var runErr error
 	stopCluster := sync.OnceFunc(func() {
 		stopApplying()
-		if err := <-ran; err != nil {
-			fmt.Fprintf(a.stderr, "vnsearch: %v\n", err)
-		}
+		runErr = <-ran
 		sn.Close()
 		closeAll()
 	})
@@ -115,6 +127,8 @@ func (a *app) serveShards(ctx context.Context, o serveOptions, token string) (bo
 	select {
 	case err := <-served:
 		return true, fmt.Errorf("serving on %s: %w", ln.Addr(), err)
+	case err := <-stopped:
+		fmt.Fprintf(a.stderr, "vnsearch: the node stopped applying the log to its shards: %v\n", err)
 	case <-ctx.Done():
 	}
 	fmt.Fprintf(a.stderr, "vnsearch: shutting down; finishing the requests in flight\n")
@@ -130,6 +144,9 @@ func (a *app) serveShards(ctx context.Context, o serveOptions, token string) (bo
 	}
 	handler.Close()
 	stopCluster()
+	if runErr != nil {
+		return true, runErr
+	}
 	fmt.Fprintf(a.stderr, "vnsearch: stopped\n")
 	return true, nil
 }

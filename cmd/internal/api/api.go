@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -155,4 +156,45 @@ func DisplayDate(d corpus.Date) string {
 		return d.Time.Format(time.DateOnly)
 	}
 	return d.String()
+}
+
+// MaxSuggestLength bounds the prefix of a suggest request, in characters.
+const MaxSuggestLength = 200
+
+// DefaultSuggestions is how many completions a suggest request returns
+// unless it asks for another number.
+const DefaultSuggestions = 8
+
+// Suggester completes prefixes; *index.Index is one.
+type Suggester interface {
+	Suggest(ctx context.Context, prefix string, n int) ([]index.Suggestion, error)
+}
+
+// Completions is the answer to a suggest request.
+type Completions struct {
+	Prefix      string             `json:"prefix"`
+	Suggestions []index.Suggestion `json:"suggestions"`
+}
+
+// Suggest completes prefix with up to n suggestions. An overlong or
+// invalid prefix, or n out of 1…index.MaxSuggestions, is an error
+// wrapping index.ErrBadQuery.
+func Suggest(ctx context.Context, s Suggester, prefix string, n int) (Completions, error) {
+	if !utf8.ValidString(prefix) {
+		return Completions{}, fmt.Errorf("%w: the prefix is not valid UTF-8", index.ErrBadQuery)
+	}
+	if k := utf8.RuneCountInString(prefix); k > MaxSuggestLength {
+		return Completions{}, fmt.Errorf("%w: the prefix has %d characters, more than the %d allowed", index.ErrBadQuery, k, MaxSuggestLength)
+	}
+	if n < 1 || n > index.MaxSuggestions {
+		return Completions{}, fmt.Errorf("%w: n=%d: ask for 1 to %d suggestions", index.ErrBadQuery, n, index.MaxSuggestions)
+	}
+	got, err := s.Suggest(ctx, prefix, n)
+	if err != nil {
+		return Completions{}, err
+	}
+	if got == nil {
+		got = []index.Suggestion{}
+	}
+	return Completions{Prefix: prefix, Suggestions: got}, nil
 }

@@ -132,6 +132,36 @@ func (s *Server) analyze(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// GET /suggest?q=&n=
+func (s *Server) suggest(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	if !q.Has("q") {
+		return fmt.Errorf("%w: missing parameter q", index.ErrBadQuery)
+	}
+	n := api.DefaultSuggestions
+	if v := q.Get("n"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil {
+			return fmt.Errorf("%w: n=%q is not a number", index.ErrBadQuery, v)
+		}
+	}
+	sg, ok := s.ix.(api.Suggester)
+	if !ok {
+		return &statusError{http.StatusNotImplemented, "this server's index does not offer suggestions"}
+	}
+	// The first table of an index is built in the background; a request
+	// waits for it as long as a search may take, no longer.
+	ctx, cancel := context.WithTimeout(r.Context(), s.searchTimeout)
+	defer cancel()
+	c, err := api.Suggest(ctx, sg, q.Get("q"), n)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "max-age=60")
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
 // articleID returns the {id} of /articles/{id}.
 func articleID(r *http.Request) (string, error) {
 	id := r.PathValue("id")
@@ -415,7 +445,28 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer release()
 	if s.wlog != nil {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "applied_seq": s.wlog.Applied()})
+		answer := map[string]any{"status": "ok", "applied_seq": s.wlog.Applied()}
+		if hl, ok := s.wlog.(healthLog); ok {
+			ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
+			h, err := hl.Health(ctx)
+			cancel()
+			answer["applied_seq"] = h.AppliedSeq
+			answer["snapshot_seq"] = h.SnapshotSeq
+			if err != nil {
+				answer["stream_error"] = err.Error()
+			} else {
+				answer["stream_first_seq"] = h.StreamFirstSeq
+				answer["stream_last_seq"] = h.StreamLastSeq
+				answer["lag"] = h.Lag
+			}
+		}
+		if sl, ok := s.wlog.(interface {
+			Shards() int
+			ServedShards() []int
+		}); ok {
+			answer["shards"] = map[string]any{"total": sl.Shards(), "served": sl.ServedShards()}
+		}
+		writeJSON(w, http.StatusOK, answer)
 		return nil
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -69,12 +69,18 @@ var (
 	articlesDesc   = prometheus.NewDesc("vnsearch_index_articles", "Articles in the index.", nil, nil)
 	sizeDesc       = prometheus.NewDesc("vnsearch_index_size_bytes", "Size of the index on disk.", nil, nil)
 	appliedSeqDesc = prometheus.NewDesc("vnsearch_cluster_applied_seq", "Last sequence of the cluster's log applied to this node's index.", nil, nil)
+	lastSeqDesc    = prometheus.NewDesc("vnsearch_cluster_stream_last_seq", "Last sequence of the cluster's log.", nil, nil)
+	lagDesc        = prometheus.NewDesc("vnsearch_cluster_apply_lag", "Sequences of the cluster's log not yet applied to this node's index.", nil, nil)
+	snapshotDesc   = prometheus.NewDesc("vnsearch_cluster_snapshot_seq", "Sequence of the newest index snapshot this node knows of.", nil, nil)
 )
 
 func (c *indexCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- articlesDesc
 	ch <- sizeDesc
 	ch <- appliedSeqDesc
+	ch <- lastSeqDesc
+	ch <- lagDesc
+	ch <- snapshotDesc
 }
 
 func (c *indexCollector) Collect(ch chan<- prometheus.Metric) {
@@ -89,8 +95,22 @@ func (c *indexCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(sizeDesc, prometheus.GaugeValue, float64(st.SizeBytes))
 		}
 	}
-	if s.wlog != nil {
+	if s.wlog == nil {
+		return
+	}
+	hl, ok := s.wlog.(healthLog)
+	if !ok {
 		ch <- prometheus.MustNewConstMetric(appliedSeqDesc, prometheus.GaugeValue, float64(s.wlog.Applied()))
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), healthTimeout)
+	h, err := hl.Health(ctx)
+	cancel()
+	ch <- prometheus.MustNewConstMetric(appliedSeqDesc, prometheus.GaugeValue, float64(h.AppliedSeq))
+	ch <- prometheus.MustNewConstMetric(snapshotDesc, prometheus.GaugeValue, float64(h.SnapshotSeq))
+	if err == nil { // unknown while the stream cannot be asked
+		ch <- prometheus.MustNewConstMetric(lastSeqDesc, prometheus.GaugeValue, float64(h.StreamLastSeq))
+		ch <- prometheus.MustNewConstMetric(lagDesc, prometheus.GaugeValue, float64(h.Lag))
 	}
 }
 

@@ -15,6 +15,9 @@ import (
 	"github.com/vnsearch/vnsearch/index"
 )
 
+//go:embed suggest.js
+var suggestScript []byte
+
 //go:embed page.html
 var pageHTML string
 
@@ -172,6 +175,15 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) error {
 	return writePage(w, code, "page", data)
 }
 
+// GET /suggest.js: the search box's completions.
+func (s *Server) suggestJS(w http.ResponseWriter, r *http.Request) error {
+	h := w.Header()
+	h.Set("Content-Type", "text/javascript; charset=utf-8")
+	h.Set("Cache-Control", "max-age=3600")
+	_, _ = w.Write(suggestScript) // an error means the client is gone
+	return nil
+}
+
 // writePage renders a template of the page into w.
 func writePage(w http.ResponseWriter, code int, name string, data any) error {
 	var buf bytes.Buffer
@@ -180,7 +192,7 @@ func writePage(w http.ResponseWriter, code int, name string, data any) error {
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 	h.Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(code)
 	_, _ = w.Write(buf.Bytes()) // an error means the client is gone

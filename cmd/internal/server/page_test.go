@@ -45,8 +45,14 @@ func TestPageEscapesAndHighlights(t *testing.T) {
 	if csp := header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
 		t.Errorf("Content-Security-Policy %q", csp)
 	}
+	// The page's one script is its own, from its own origin.
+	const own = `<script src="/suggest.js" defer></script>`
+	if strings.Count(page, own) != 1 || !strings.Contains(header.Get("Content-Security-Policy"), "script-src 'self'") {
+		t.Errorf("want the page's own script once, allowed by script-src 'self' (CSP %q)", header.Get("Content-Security-Policy"))
+	}
+	rest := strings.Replace(page, own, "", 1)
 	for _, bad := range []string{"<script", "<img", "<i>", "<b>Báo", "javascript:", `"><script`} {
-		if strings.Contains(page, bad) {
+		if strings.Contains(rest, bad) {
 			t.Errorf("page holds unescaped %q:\n%s", bad, page)
 		}
 	}

@@ -25,6 +25,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/vnsearch/vnsearch/cluster"
 	"github.com/vnsearch/vnsearch/cmd/internal/api"
 	"github.com/vnsearch/vnsearch/corpus"
 	"github.com/vnsearch/vnsearch/index"
@@ -105,6 +106,16 @@ type Log interface {
 	// Applied is the last sequence the index has applied.
 	Applied() uint64
 }
+
+// healthLog is a Log that can also tell how far behind the stream its
+// index is (a cluster.Node can): /healthz and /metrics show it.
+type healthLog interface {
+	Health(ctx context.Context) (cluster.Health, error)
+}
+
+// healthTimeout bounds the question to the stream of /healthz and of a
+// scrape of /metrics.
+const healthTimeout = 2 * time.Second
 
 // store is what the server asks of its index; *index.Index is one.
 // Tests put others in its place, to stall or fail on purpose.
@@ -203,6 +214,8 @@ func (s *Server) routes() {
 		{http.MethodGet, "/a/{id...}", s.articlePage},
 		{http.MethodGet, "/search", s.search},
 		{http.MethodGet, "/analyze", s.analyze},
+		{http.MethodGet, "/suggest", s.suggest},
+		{http.MethodGet, "/suggest.js", s.suggestJS},
 		{http.MethodGet, "/articles/{id...}", s.getArticle},
 		{http.MethodDelete, "/articles/{id...}", s.deleteArticle},
 		{http.MethodPost, "/articles", s.postArticles},
@@ -387,6 +400,7 @@ func status(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, errClosed), errors.Is(err, index.ErrBusy), errors.Is(err, index.ErrReadOnly),
 		errors.Is(err, index.ErrUnavailable),
+		errors.Is(err, index.ErrPreparing),
 		// The client left, or the server is stopping: no fault of the
 		// server's to log.
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):

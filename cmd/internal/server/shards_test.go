@@ -95,6 +95,10 @@ func TestShardedClusterOverHTTP(t *testing.T) {
 	if status, _, _ := nodes[0].do("GET", "/articles/h03", "", nil); status != http.StatusNotFound {
 		t.Errorf("GET of the deleted article: %d", status)
 	}
+	status, _, resp = nodes[1].do("GET", "/healthz", "", nil)
+	if status != http.StatusOK || !strings.Contains(string(resp), `"shards":{"served":[1],"total":2}`) {
+		t.Errorf("healthz: %d %s", status, resp)
+	}
 	status, _, resp = nodes[0].do("GET", "/stats", "", nil)
 	var st StatsAnswer
 	if err := json.Unmarshal(resp, &st); status != http.StatusOK || err != nil || st.Articles != 19 {

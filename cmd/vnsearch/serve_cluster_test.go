@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	natsserver "github.com/nats-io/nats-server/v2/server"
+
+	"github.com/vnsearch/vnsearch/cluster"
+	"github.com/vnsearch/vnsearch/index"
+)
+
+// serving is a vnsearch serve running in-process.
+type serving struct {
+	url    string
+	stderr *syncBuffer
+	cancel context.CancelFunc
+	code   chan int
+}
+
+var listeningRE = regexp.MustCompile(`listening on (http://\S+)`)
+
+// startServeInProcess runs vnsearch serve with args in-process until stop.
+func startServeInProcess(t *testing.T, args ...string) *serving {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &serving{stderr: &syncBuffer{}, cancel: cancel, code: make(chan int, 1)}
+	a := &app{stdout: &syncBuffer{}, stderr: s.stderr, getenv: func(string) string { return "" }}
+	go func() { s.code <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), a) }()
+	deadline := time.Now().Add(45 * time.Second) // past serve's 30 s of waiting for JetStream
+	for {
+		if m := listeningRE.FindStringSubmatch(s.stderr.String()); m != nil {
+			s.url = m[1]
+			return s
+		}
+		select {
+		case code := <-s.code:
+			cancel()
+			t.Fatalf("serve exited %d: %s", code, s.stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("serve not listening: %s", s.stderr.String())
+		}
+	}
+}
+
+func (s *serving) stop(t *testing.T) {
+	t.Helper()
+	s.cancel()
+	if code := <-s.code; code != 0 {
+		t.Errorf("serve exited %d: %s", code, s.stderr.String())
+	}
+}
+
+func (s *serving) getJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	resp, err := http.Get(s.url + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d, %v", path, resp.StatusCode, err)
+	}
+}
+
+// TestServeNATSRestoresSnapshot starts serve --nats on a wiped index
+// directory and on one behind the purged stream: both restore the newest
+// snapshot, replay what follows it, and serve all the articles.
+func TestServeNATSRestoresSnapshot(t *testing.T) {
+	ctx := context.Background()
+	ns := startNATS(t)
+	url := ns.ClientURL()
+	seeds := seedDir(t)
+	mustRun(t, nil, "index", "--nats", url, seeds)
+	node, _ := clusterNode(t, url)
+	if err := node.WaitApplied(ctx, 5, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if snap, err := node.Snapshot(ctx); err != nil || snap.Seq != 5 {
+		t.Fatalf("snapshot %+v, %v", snap, err)
+	}
+	more := filepath.Join(t.TempDir(), "more.jsonl")
+	err := os.WriteFile(more, []byte(`{"id":"m1","title":"Giá xăng giảm","paragraphs":["Xăng giảm 300 đồng."]}
+{"id":"m2","title":"Giá xăng tăng","paragraphs":["Xăng tăng 200 đồng."]}
+{"id":"m3","title":"Giá dầu giữ nguyên","paragraphs":["Dầu không đổi."]}
+`), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, nil, "index", "--nats", url, more)
+
+	// A node that had applied up to seq 2 before the purge.
+	lagging := filepath.Join(t.TempDir(), "lagging")
+	ix, err := index.Create(lagging)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.Apply(ctx, index.Ops{Meta: map[string][]byte{cluster.SeqKey: []byte("2")}}); err != nil {
+		t.Fatal(err)
+	}
+	ix.Close()
+	wiped := filepath.Join(t.TempDir(), "wiped")
+
+	for _, dir := range []string{wiped, lagging} {
+		s := startServeInProcess(t, "--index", dir, "--nats", url, "--snapshot-every", "0")
+		var h struct {
+			AppliedSeq  uint64 `json:"applied_seq"`
+			Lag         uint64 `json:"lag"`
+			SnapshotSeq uint64 `json:"snapshot_seq"`
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for s.getJSON(t, "/healthz", &h); h.AppliedSeq < 8; s.getJSON(t, "/healthz", &h) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: applied %d, want 8", dir, h.AppliedSeq)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if h.AppliedSeq != 8 || h.Lag != 0 || h.SnapshotSeq != 5 {
+			t.Errorf("%s: healthz %+v", dir, h)
+		}
+		var seeds index.Result
+		var stats index.Stats
+		s.getJSON(t, "/search?q=ma+t%C3%BAy&size=10", &seeds)
+		s.getJSON(t, "/stats", &stats)
+		var m3 struct{ Title string }
+		s.getJSON(t, "/articles/m3", &m3)
+		if seeds.Total != 5 || stats.Articles != 8 || m3.Title != "Giá dầu giữ nguyên" {
+			t.Errorf("%s: %d seeds found, %d articles, m3 %q; want 5, 8 and m3", dir, seeds.Total, stats.Articles, m3.Title)
+		}
+		s.stop(t)
+		log := s.stderr.String()
+		if !strings.Contains(log, "restored the snapshot at seq 5") {
+			t.Errorf("%s: serve did not say it restored the snapshot:\n%s", dir, log)
+		}
+		if moved := strings.Contains(log, "had applied the log up to seq 2, but the stream was purged past it"); moved != (dir == lagging) {
+			t.Errorf("%s: moved aside %v:\n%s", dir, moved, log)
+		}
+	}
+	if aside, _ := filepath.Glob(lagging + ".behind-*"); len(aside) != 1 {
+		t.Errorf("the lagging index moved aside to %v", aside)
+	}
+}
+
+// TestServeNATSWaitsForJetStream starts serve --nats while one of three
+// NATS servers of a cluster is up, JetStream without a leader: it tries
+// again until the others come and it can create the stream.
+func TestServeNATSWaitsForJetStream(t *testing.T) {
+	var ports []int
+	var routes []string
+	for range 3 {
+		p := freeTCPPort(t)
+		ports = append(ports, p)
+		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", p))
+	}
+	var urls []string
+	var servers []*natsserver.Server
+	for i, p := range ports {
+		s, err := natsserver.NewServer(&natsserver.Options{
+			ServerName: fmt.Sprint("w", i), Host: "127.0.0.1", Port: -1,
+			JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true,
+			Cluster: natsserver.ClusterOpts{Name: "vnsearch-wait", Host: "127.0.0.1", Port: p},
+			Routes:  natsserver.RoutesFromStr(strings.Join(routes, ",")),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Shutdown)
+		servers = append(servers, s)
+	}
+	servers[0].Start()
+	if !servers[0].ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats server not ready")
+	}
+	urls = append(urls, servers[0].ClientURL())
+	go func() {
+		time.Sleep(6 * time.Second) // past one JetStream timeout (5 s)
+		servers[1].Start()
+		servers[2].Start()
+	}()
+	s := startServeInProcess(t, "--index", filepath.Join(t.TempDir(), "idx"), "--nats", strings.Join(urls, ","))
+	s.stop(t)
+	if log := s.stderr.String(); !strings.Contains(log, "trying again") || !strings.Contains(log, "joined the cluster") {
+		t.Errorf("serve did not wait for JetStream:\n%s", log)
+	}
+}
+
+func freeTCPPort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}

@@ -1,0 +1,192 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vnsearch/vnsearch/corpus"
+)
+
+func suggestTexts(t *testing.T, ix *Index, prefix string, n int) []string {
+	t.Helper()
+	got, err := ix.Suggest(context.Background(), prefix, n)
+	if err != nil {
+		t.Fatalf("suggest %q: %v", prefix, err)
+	}
+	var out []string
+	for _, s := range got {
+		out = append(out, s.Text)
+	}
+	return out
+}
+
+// suggestIndex holds articles with the given titles.
+func suggestIndex(t *testing.T, titles ...string) *Index {
+	t.Helper()
+	ix, err := Create(filepath.Join(t.TempDir(), "idx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	var as []corpus.Article
+	for i, title := range titles {
+		as = append(as, article(fmt.Sprintf("s%03d", i), title, "Nội dung bài viết số "+fmt.Sprint(i)+"."))
+	}
+	addArticles(t, ix, as...)
+	return ix
+}
+
+func TestSuggestCompletesFoldedPrefixes(t *testing.T) {
+	ix := suggestIndex(t,
+		"Du lịch Trùng Khánh mùa thu",
+		"Thác Bản Giốc ở Trùng Khánh đón khách",
+		"Trùng Khánh: mưa lớn gây sạt lở",
+		"Trung khu điều hành mới của thành phố",
+		"Ủy ban nhân dân tỉnh họp phiên thường kỳ",
+		"Chủ tịch Ủy ban nhân dân huyện tiếp dân",
+		"Ủy ban nhân dân xã công bố kết quả",
+	)
+	got := suggestTexts(t, ix, "trung kh", 5)
+	if len(got) < 2 || got[0] != "Trùng Khánh" || !slices.Contains(got, "Trung khu") {
+		t.Errorf(`"trung kh" → %q, want "Trùng Khánh" first (three titles), then "Trung khu"`, got)
+	}
+	// The reader typed diacritics: what holds them comes first.
+	if got := suggestTexts(t, ix, "trùng k", 5); len(got) == 0 || got[0] != "Trùng Khánh" {
+		t.Errorf(`"trùng k" → %q, want "Trùng Khánh" first`, got)
+	}
+	if got := suggestTexts(t, ix, "trung khu", 5); len(got) == 0 || got[0] != "Trung khu" {
+		t.Errorf(`"trung khu" → %q, want "Trung khu" first`, got)
+	}
+	// A phrase most titles continue the same way completes to the whole.
+	if got := suggestTexts(t, ix, "uy b", 3); len(got) == 0 || got[0] != "Ủy ban nhân dân" {
+		t.Errorf(`"uy b" → %q, want "Ủy ban nhân dân" first`, got)
+	}
+	// A space after a syllable asks for the next one, not the syllable.
+	for _, s := range suggestTexts(t, ix, "khanh ", 5) {
+		if strings.EqualFold(s, "Khánh") {
+			t.Errorf(`"khanh " suggested %q itself`, s)
+		}
+	}
+	// Punctuation ends a phrase: no "Khánh mưa".
+	for _, s := range suggestTexts(t, ix, "khanh m", 5) {
+		if strings.Contains(strings.ToLower(s), "khánh: mưa") || strings.EqualFold(s, "khánh mưa") {
+			t.Errorf(`"khanh m" suggested %q across a colon`, s)
+		}
+	}
+	if got := suggestTexts(t, ix, "xyzzy", 5); len(got) != 0 {
+		t.Errorf(`"xyzzy" → %q, want nothing`, got)
+	}
+}
+
+func TestSuggestHostilePrefixes(t *testing.T) {
+	ix := suggestIndex(t, "Hà Giang mùa hoa tam giác mạch")
+	for _, p := range []string{"", " ", "\t\n", "!!!", "\xff\xfe", strings.Repeat("a ", 500), strings.Repeat("ư", 1000), "\x00"} {
+		if _, err := ix.Suggest(context.Background(), p, 5); err != nil {
+			t.Errorf("suggest %q: %v", p, err)
+		}
+	}
+	got, err := ix.Suggest(context.Background(), "ha", 1000)
+	if err != nil || len(got) > MaxSuggestions {
+		t.Errorf("n=1000: %d suggestions, %v; want at most %d", len(got), err, MaxSuggestions)
+	}
+	if got, _ := ix.Suggest(context.Background(), "ha", 0); len(got) != 0 {
+		t.Errorf("n=0: %v", got)
+	}
+}
+
+func TestSuggestFollowsWrites(t *testing.T) {
+	ix := suggestIndex(t, "Giá xăng tăng nhẹ", "Giá vàng hôm nay")
+	ix.suggest.minRefresh = 0
+	if got := suggestTexts(t, ix, "sau r", 5); len(got) != 0 {
+		t.Fatalf(`before: "sau r" → %q`, got)
+	}
+	addArticles(t, ix, article("new1", "Sầu riêng xuất khẩu kỷ lục", "x"), article("new2", "Giá sầu riêng giảm", "y"))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := suggestTexts(t, ix, "sau r", 5)
+		if slices.Contains(got, "sầu riêng") || slices.Contains(got, "Sầu riêng") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf(`after adding two titles with "sầu riêng", "sau r" still → %q`, got)
+		}
+		time.Sleep(10 * time.Millisecond) // polling for the rebuild the call started
+	}
+	if _, err := ix.Delete(context.Background(), "new1", "new2"); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if got := suggestTexts(t, ix, "sau r", 5); len(got) == 0 {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf(`after deleting them, "sau r" still → %q`, got)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestSuggestWaitsBoundedForFirstTable(t *testing.T) {
+	ix := suggestIndex(t, "Bão số 3 đổ bộ")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := ix.Suggest(ctx, "bao", 5)
+	if err != nil && !errors.Is(err, ErrPreparing) {
+		t.Fatalf("canceled before the first table: %v, want ErrPreparing or an answer", err)
+	}
+	// Closing while a build may run ends it.
+	ix.PrepareSuggestions()
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPhraseCounterBoundsMemory(t *testing.T) {
+	c := newPhraseCounter(1000)
+	for i := range 5000 {
+		c.addTitle(fmt.Sprintf("Giá vàng hôm nay mã%d số%d", i, i*7))
+		if len(c.counts) > 1000+4*10 {
+			t.Fatalf("after %d titles the counter holds %d phrases, bound 1000", i+1, len(c.counts))
+		}
+	}
+	tab := c.table(c.floor + 1)
+	i, ok := slices.BinarySearch(tab.keys, "gia vang hom nay")
+	if !ok {
+		t.Fatal(`"gia vang hom nay" lost`)
+	}
+	if tab.texts[i] != "Giá vàng hôm nay" || tab.counts[i] < 5000*2-c.floor {
+		t.Errorf("got %q ×%d (floor %d), want \"Giá vàng hôm nay\" ×~10000", tab.texts[i], tab.counts[i], c.floor)
+	}
+	if _, ok := slices.BinarySearch(tab.keys, "ma17"); ok {
+		t.Error("a phrase held by one title survived pruning")
+	}
+}
+
+func TestTopOfMatchesSorting(t *testing.T) {
+	vals := make([]int, 500)
+	for i := range vals {
+		vals[i] = (i * 7919) % 101 // many ties
+	}
+	order := func(a, b int) int {
+		if vals[a] != vals[b] {
+			return vals[b] - vals[a]
+		}
+		return a - b
+	}
+	for _, c := range []struct{ lo, hi, k int }{{0, 500, 50}, {10, 30, 50}, {0, 500, 1}, {5, 5, 3}, {0, 500, 500}} {
+		want := make([]int, 0, c.hi-c.lo)
+		for i := c.lo; i < c.hi; i++ {
+			want = append(want, i)
+		}
+		slices.SortFunc(want, order)
+		want = want[:min(len(want), c.k)]
+		if got := topOf(c.lo, c.hi, c.k, order); !slices.Equal(got, want) {
+			t.Errorf("topOf(%d, %d, %d) = %v, want %v", c.lo, c.hi, c.k, got, want)
+		}
+	}
+}
