@@ -494,3 +494,77 @@ func TestShardedSearchOnRealNews(t *testing.T) {
 	}
 	t.Logf("%d articles, %d queries: %d the same top ten in the same order, %d the same up to ties", len(articles), len(queries), exact, ties)
 }
+
+// TestShardReplicasApplyTheirShardOnly publishes one at a time and in
+// bulk to a cluster of three shards and checks that each shard's replica
+// holds exactly the articles ShardOf gives it, and is caught up to the
+// stream's last sequence though its own last change is older.
+func TestShardReplicasApplyTheirShardOnly(t *testing.T) {
+	ctx := context.Background()
+	s := startNATS(t)
+	nc := connect(t, s)
+	const shards = 3
+	log, err := OpenShards(ctx, nc, 1, shards)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reps []*Replica
+	for k := range shards {
+		ix, err := index.Create(filepath.Join(t.TempDir(), fmt.Sprint("shard-", k)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := NewShardReplica(nc, ix, k, shards)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runCtx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- rep.Run(runCtx) }()
+		t.Cleanup(func() { cancel(); <-done; ix.Close() })
+		reps = append(reps, rep)
+	}
+	var ids []string
+	for i := range 20 {
+		a := article(i)
+		ids = append(ids, a.ID)
+		if _, err := log.Publish(ctx, Change{Article: &a}, MsgID("", 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bulk, err := log.Bulk(8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 20; i < 50; i++ {
+		a := article(i)
+		ids = append(ids, a.ID)
+		if err := bulk.Add(ctx, Change{Article: &a}, MsgID("", 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := bulk.Wait(); st.Failed > 0 {
+		t.Fatalf("bulk: %+v", st)
+	}
+	last, err := log.PublishDelete(ctx, "", ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, rep := range reps {
+		if err := rep.WaitApplied(ctx, last, 10*time.Second); err != nil {
+			t.Fatalf("shard %d: %v", k, err)
+		}
+		for _, id := range ids[1:] {
+			_, err := rep.Index().Get(ctx, id)
+			if mine := ShardOf(id, shards) == k; mine != (err == nil) {
+				t.Errorf("shard %d: %s of shard %d: %v", k, id, ShardOf(id, shards), err)
+			}
+		}
+		if _, err := rep.Index().Get(ctx, ids[0]); err == nil {
+			t.Errorf("shard %d holds the deleted %s", k, ids[0])
+		}
+	}
+	if _, err := NewShardReplica(nc, reps[0].Index(), 3, shards); err == nil {
+		t.Error("a replica of shard 3 of 3 was made")
+	}
+}
