@@ -36,10 +36,11 @@ type BulkStats struct {
 // order of changes to the same ID is kept only as JetStream receives
 // them, which for one connection is the order of Add.
 type Bulk struct {
-	js   jetstream.JetStream
-	sem  chan struct{}
-	acks chan pending
-	done chan struct{}
+	js     jetstream.JetStream
+	shards int // of the cluster: each change goes to its shard's subject
+	sem    chan struct{}
+	acks   chan pending
+	done   chan struct{}
 
 	mu    sync.Mutex
 	stats BulkStats
@@ -64,7 +65,7 @@ func (l *Log) Bulk(window int) (*Bulk, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: jetstream: %w", err)
 	}
-	b := &Bulk{js: js, sem: make(chan struct{}, window), acks: make(chan pending, window), done: make(chan struct{})}
+	b := &Bulk{js: js, shards: l.shards, sem: make(chan struct{}, window), acks: make(chan pending, window), done: make(chan struct{})}
 	go b.collect()
 	return b, nil
 }
@@ -128,7 +129,7 @@ func (b *Bulk) Add(ctx context.Context, c Change, id string) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	fut, err := b.js.PublishAsync(subject, body, jetstream.WithMsgID(id))
+	fut, err := b.js.PublishAsync(subject(ShardOf(c.target(), b.shards)), body, jetstream.WithMsgID(id))
 	if err != nil {
 		<-b.sem
 		b.mu.Lock()

@@ -24,6 +24,13 @@ type Config struct {
 	// Replicas is the number of copies of the stream, when the node
 	// creates it; 0 means as many servers as the client sees, up to 3.
 	Replicas int
+	// Shards is the number of shards of a cluster the node creates; 0
+	// takes the cluster's (one for a new cluster). Joining a cluster
+	// created with another number fails.
+	Shards int
+	// ServeShards are the shards a node of a sharded cluster keeps and
+	// answers for (see JoinShards); none means all.
+	ServeShards []int
 	// SnapshotEvery is how many changes applied past the newest snapshot
 	// make the node take and upload another (see Replica.Snapshot); 0
 	// takes none.
@@ -34,7 +41,9 @@ type Config struct {
 
 // Join connects to the NATS servers of cfg, makes sure the stream exists
 // and returns a Node that publishes writes to it and applies it to ix once
-// its Run is called. Close closes the connection.
+// its Run is called. Close closes the connection. A cluster of several
+// shards is joined with JoinShards; with a nil ix, Join only connects and
+// opens the log.
 func Join(ctx context.Context, cfg Config, ix *index.Index) (*Node, error) {
 	if strings.TrimSpace(cfg.URLs) == "" {
 		return nil, fmt.Errorf("cluster: no NATS server URL")
@@ -47,10 +56,17 @@ func Join(ctx context.Context, cfg Config, ix *index.Index) (*Node, error) {
 	if replicas <= 0 {
 		replicas = min(3, max(1, len(nc.Servers())))
 	}
-	log, err := Open(ctx, nc, replicas)
+	log, err := OpenShards(ctx, nc, replicas, cfg.Shards)
 	if err != nil {
 		nc.Close()
 		return nil, err
+	}
+	if ix == nil {
+		return &Node{Log: log, nc: nc}, nil
+	}
+	if log.Shards() > 1 {
+		nc.Close()
+		return nil, fmt.Errorf("cluster: the cluster has %d shards: a node keeps one index per shard it serves", log.Shards())
 	}
 	rep, err := NewReplica(nc, ix)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"sync"
 	"time"
@@ -26,8 +27,21 @@ import (
 // Stream is the JetStream stream that holds the article log.
 const Stream = "VNSEARCH_ARTICLES"
 
-// subject carries every write (one shard for now).
-const subject = "vnsearch.articles.0"
+// subject carries the writes of one shard: the articles whose IDs
+// ShardOf gives it, and their deletes. A cluster of one shard uses
+// subject(0) only.
+func subject(shard int) string { return "vnsearch.articles." + strconv.Itoa(shard) }
+
+// ShardOf is the shard of n that holds the article with ID id: FNV-1a
+// (32 bits) of the ID, modulo n.
+func ShardOf(id string, n int) int {
+	if n <= 1 {
+		return 0
+	}
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return int(h.Sum32() % uint32(n))
+}
 
 // SeqKey is the index meta key under which a replica records the last
 // stream sequence it applied.
@@ -40,20 +54,98 @@ type Change struct {
 	Delete  string          `json:"delete,omitempty"`
 }
 
+// target is the ID of the article the change adds or deletes.
+func (c Change) target() string {
+	if c.Article != nil {
+		return c.Article.ID
+	}
+	return c.Delete
+}
+
 // Log publishes changes to the stream.
 type Log struct {
-	js jetstream.JetStream
+	js     jetstream.JetStream
+	nc     *nats.Conn
+	shards int
 }
 
 // Open makes sure the stream exists (with replicas copies, at least one)
-// and returns a Log that publishes to it.
+// and returns a Log that publishes to it. A new cluster has one shard; an
+// existing one keeps the shards it was created with.
 func Open(ctx context.Context, nc *nats.Conn, replicas int) (*Log, error) {
+	return OpenShards(ctx, nc, replicas, 0)
+}
+
+// Bucket is the JetStream key-value bucket that holds the cluster's
+// settings fixed at its creation: ShardsKey, its number of shards.
+const (
+	Bucket    = "VNSEARCH_CLUSTER"
+	ShardsKey = "shards"
+)
+
+// MaxShards bounds the shards of a cluster.
+const MaxShards = 1024
+
+// OpenShards is Open for a cluster of shards shards: a new cluster is
+// created with that many (one when shards is 0), and an existing one must
+// have been created with as many, or shards must be 0 to take its number.
+// The number is kept in the key-value bucket Bucket; a stream created
+// before shards existed has one.
+func OpenShards(ctx context.Context, nc *nats.Conn, replicas, shards int) (*Log, error) {
+	if shards < 0 || shards > MaxShards {
+		return nil, fmt.Errorf("cluster: %d shards: want 1 to %d", shards, MaxShards)
+	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("cluster: jetstream: %w", err)
 	}
 	if replicas < 1 {
 		replicas = 1
+	}
+	// A stream that exists without the bucket's key was made by a
+	// vnsearch of one shard: it has one.
+	existing := 0
+	if info, err := js.Stream(ctx, Stream); err == nil {
+		if c := info.CachedInfo(); c != nil && c.State.Msgs > 0 {
+			existing = 1
+		}
+	}
+	kv, err := js.KeyValue(ctx, Bucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket: Bucket, Description: "vnsearch cluster settings", Storage: jetstream.FileStorage, Replicas: replicas,
+		})
+		if errors.Is(err, jetstream.ErrBucketExists) {
+			kv, err = js.KeyValue(ctx, Bucket)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cluster: key-value bucket %s: %w", Bucket, err)
+	}
+	have, err := clusterShards(ctx, kv)
+	if err != nil {
+		return nil, err
+	}
+	if have == 0 {
+		want := shards
+		if existing > 0 {
+			want = existing
+		}
+		if want == 0 {
+			want = 1
+		}
+		if _, err := kv.Create(ctx, ShardsKey, []byte(strconv.Itoa(want))); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+			return nil, fmt.Errorf("cluster: record %d shards: %w", want, err)
+		}
+		// Another node may have created the cluster at the same moment:
+		// its number stands.
+		if have, err = clusterShards(ctx, kv); err != nil {
+			return nil, err
+		}
+	}
+	if shards != 0 && shards != have {
+		return nil, fmt.Errorf("cluster: the cluster was created with %d shards, not %d: the number of shards is fixed "+
+			"when the cluster is created (drop --shards to join it)", have, shards)
 	}
 	_, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:       Stream,
@@ -65,8 +157,27 @@ func Open(ctx context.Context, nc *nats.Conn, replicas int) (*Log, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: create stream %s: %w", Stream, err)
 	}
-	return &Log{js: js}, nil
+	return &Log{js: js, nc: nc, shards: have}, nil
 }
+
+// clusterShards reads the number of shards recorded; 0 when none is.
+func clusterShards(ctx context.Context, kv jetstream.KeyValue) (int, error) {
+	e, err := kv.Get(ctx, ShardsKey)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("cluster: read %s.%s: %w", Bucket, ShardsKey, err)
+	}
+	n, err := strconv.Atoi(string(e.Value()))
+	if err != nil || n < 1 || n > MaxShards {
+		return 0, fmt.Errorf("cluster: %s.%s = %q: not a number of shards", Bucket, ShardsKey, e.Value())
+	}
+	return n, nil
+}
+
+// Shards is the cluster's number of shards.
+func (l *Log) Shards() int { return l.shards }
 
 // DuplicateWindow is how long JetStream remembers a message ID: a write
 // retried with the same ID within it is appended once.
@@ -107,7 +218,7 @@ func (l *Log) Publish(ctx context.Context, c Change, id string) (uint64, error) 
 	if id == "" {
 		return 0, errors.New("cluster: publish: no message ID")
 	}
-	ack, err := l.js.Publish(ctx, subject, body, jetstream.WithMsgID(id))
+	ack, err := l.js.Publish(ctx, subject(ShardOf(c.target(), l.shards)), body, jetstream.WithMsgID(id))
 	if err != nil {
 		return 0, fmt.Errorf("cluster: publish: %w", err)
 	}
@@ -118,16 +229,32 @@ func (l *Log) Publish(ctx context.Context, c Change, id string) (uint64, error) 
 type Replica struct {
 	js jetstream.JetStream
 	ix *index.Index
+	// shard of shards is the part of the log the replica applies: the
+	// messages of subject(shard) only, when shards > 1.
+	shard, shards int
 
 	mu      sync.Mutex
 	applied uint64
-	changed chan struct{} // closed and replaced when applied grows
+	// caughtUp, for a shard's replica, is a stream sequence up to which
+	// it has applied every message of its shard, though the last of them
+	// may be older: stream sequences count the messages of every shard.
+	caughtUp uint64
+	changed  chan struct{} // closed and replaced when applied grows
 
 	snapshots snapshotter
 }
 
 // NewReplica reads the last applied sequence from ix.
 func NewReplica(nc *nats.Conn, ix *index.Index) (*Replica, error) {
+	return NewShardReplica(nc, ix, 0, 1)
+}
+
+// NewShardReplica is NewReplica for the replica of shard of a cluster of
+// shards: it applies the changes of that shard only.
+func NewShardReplica(nc *nats.Conn, ix *index.Index, shard, shards int) (*Replica, error) {
+	if shards < 1 || shard < 0 || shard >= shards {
+		return nil, fmt.Errorf("cluster: replica of shard %d of %d: no such shard", shard, shards)
+	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("cluster: jetstream: %w", err)
@@ -142,11 +269,26 @@ func NewReplica(nc *nats.Conn, ix *index.Index) (*Replica, error) {
 			return nil, fmt.Errorf("cluster: replica: index meta %s = %q: %w", SeqKey, v, err)
 		}
 	}
-	return &Replica{js: js, ix: ix, applied: seq, changed: make(chan struct{})}, nil
+	return &Replica{js: js, ix: ix, shard: shard, shards: shards, applied: seq, changed: make(chan struct{})}, nil
 }
 
-// Applied returns the last stream sequence applied to the index.
+// Shard is the shard the replica applies.
+func (r *Replica) Shard() int { return r.shard }
+
+// Index is the index the replica applies the log to.
+func (r *Replica) Index() *index.Index { return r.ix }
+
+// Applied returns the last stream sequence applied to the index: for the
+// replica of one shard of several, the sequence up to which it has every
+// change of its shard (see caughtUp).
 func (r *Replica) Applied() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return max(r.applied, r.caughtUp)
+}
+
+// lastApplied is the sequence of the last message the index applied.
+func (r *Replica) lastApplied() uint64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.applied
@@ -162,7 +304,7 @@ func (r *Replica) WaitApplied(ctx context.Context, seq uint64, timeout time.Dura
 	defer t.Stop()
 	for {
 		r.mu.Lock()
-		applied, ch := r.applied, r.changed
+		applied, ch := max(r.applied, r.caughtUp), r.changed
 		r.mu.Unlock()
 		if applied >= seq {
 			return nil
@@ -205,10 +347,14 @@ func (r *Replica) Run(ctx context.Context) error {
 const stallAfter = 2 * time.Second
 
 func (r *Replica) follow(ctx context.Context) error {
-	cons, err := r.js.OrderedConsumer(ctx, Stream, jetstream.OrderedConsumerConfig{
+	cfg := jetstream.OrderedConsumerConfig{
 		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
-		OptStartSeq:   r.Applied() + 1,
-	})
+		OptStartSeq:   r.lastApplied() + 1,
+	}
+	if r.shards > 1 {
+		cfg.FilterSubjects = []string{subject(r.shard)}
+	}
+	cons, err := r.js.OrderedConsumer(ctx, Stream, cfg)
 	if err != nil {
 		return fmt.Errorf("cluster: consumer: %w", err)
 	}
@@ -223,20 +369,24 @@ func (r *Replica) follow(ctx context.Context) error {
 		}
 		var ops []index.Op
 		var last uint64
+		gapChecked := false
 		for msg := range batch.Messages() {
 			md, err := msg.Metadata()
 			if err != nil {
 				return fmt.Errorf("cluster: message metadata: %w", err)
 			}
 			seq := md.Sequence.Stream
-			if seq <= r.Applied() || seq <= last {
+			if seq <= r.lastApplied() || seq <= last {
 				continue
 			}
-			if next := max(last, r.Applied()) + 1; seq > next {
+			if next := max(last, r.Applied()) + 1; seq > next && !gapChecked {
 				// A gap: purged, or another shard's. Purged is an error.
+				// The replica of one shard of several sees gaps all the
+				// time: it asks once a batch.
 				if err := r.checkBehind(ctx, next); err != nil {
 					return err
 				}
+				gapChecked = r.shards > 1
 			}
 			var c Change
 			if err := json.Unmarshal(msg.Data(), &c); err != nil {
@@ -254,6 +404,9 @@ func (r *Replica) follow(ctx context.Context) error {
 			return fmt.Errorf("cluster: fetch: %w", err)
 		}
 		if last == 0 {
+			if r.shards > 1 {
+				r.catchUp(ctx, cons)
+			}
 			// An ordered consumer whose server went away can stay quiet
 			// with messages pending: seen under the race detector when a
 			// NATS server of three stopped. Quiet for a while with
@@ -279,6 +432,30 @@ func (r *Replica) follow(ctx context.Context) error {
 		r.maybeSnapshot(ctx, last)
 	}
 	return nil
+}
+
+// catchUp, when the replica of a shard has nothing left to fetch, notes
+// that it has every change of its shard up to the stream's last sequence:
+// the last sequence is read first, then the consumer's pending count; if
+// none is pending then, every message of the shard up to that sequence has
+// been delivered, and applied. Errors leave caughtUp as it was.
+func (r *Replica) catchUp(ctx context.Context, cons jetstream.Consumer) {
+	st, err := r.js.Stream(ctx, Stream)
+	if err != nil {
+		return
+	}
+	last := st.CachedInfo().State.LastSeq
+	ci, err := cons.Info(ctx)
+	if err != nil || ci.NumPending != 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if last > max(r.applied, r.caughtUp) {
+		r.caughtUp = last
+		close(r.changed)
+		r.changed = make(chan struct{})
+	}
 }
 
 // PublishArticles publishes each article as one change and returns the

@@ -47,8 +47,9 @@ func checkFacets(names []string) error {
 	return nil
 }
 
-// facets counts the documents r.matches holds by each named facet.
-func (r *ranker) facets(names []string) (map[string][]FacetCount, error) {
+// facets counts the documents r.matches holds by each named facet: every
+// value when all, else the MaxFacetValues largest.
+func (r *ranker) facets(names []string, all bool) (map[string][]FacetCount, error) {
 	out := map[string][]FacetCount{}
 	for _, name := range names {
 		if _, done := out[name]; done {
@@ -74,18 +75,27 @@ func (r *ranker) facets(names []string) (map[string][]FacetCount, error) {
 		for v, n := range counts {
 			list = append(list, FacetCount{Value: v, Count: n})
 		}
-		if name == "month" {
-			slices.SortFunc(list, func(a, b FacetCount) int { return cmp.Compare(a.Value, b.Value) })
-		} else {
-			slices.SortFunc(list, func(a, b FacetCount) int {
-				if a.Count != b.Count {
-					return cmp.Compare(b.Count, a.Count)
-				}
-				return cmp.Compare(a.Value, b.Value)
-			})
-			list = list[:min(len(list), MaxFacetValues)]
-		}
-		out[name] = list
+		out[name] = SortFacet(name, list, all)
 	}
 	return out, nil
+}
+
+// SortFacet orders the counts of the named facet as a search lists them:
+// months oldest first, other values by count, the largest first (ties by
+// value), and keeps the MaxFacetValues largest unless all.
+func SortFacet(name string, list []FacetCount, all bool) []FacetCount {
+	if name == "month" {
+		slices.SortFunc(list, func(a, b FacetCount) int { return cmp.Compare(a.Value, b.Value) })
+		return list
+	}
+	slices.SortFunc(list, func(a, b FacetCount) int {
+		if a.Count != b.Count {
+			return cmp.Compare(b.Count, a.Count)
+		}
+		return cmp.Compare(a.Value, b.Value)
+	})
+	if !all {
+		list = list[:min(len(list), MaxFacetValues)]
+	}
+	return list
 }

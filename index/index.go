@@ -40,6 +40,9 @@ var (
 	ErrNotFound = errors.New("article not found")
 	// ErrReadOnly means a write was asked of an index opened read-only.
 	ErrReadOnly = errors.New("index is open read-only")
+	// ErrUnavailable means no part of a sharded index could answer: no
+	// live replica of any shard, or none of the one asked.
+	ErrUnavailable = errors.New("index unavailable")
 )
 
 // lockTimeout bounds the wait for the index's lock. Bolt waits forever by

@@ -49,6 +49,10 @@ type Request struct {
 	// Facets names the facets to count over every match: "source",
 	// "category", "month" (see FacetCount).
 	Facets []string
+	// AllFacetValues lists every value of a facet, not the
+	// MaxFacetValues largest: a shard's counts, which a cluster adds up
+	// before it keeps the largest (see SortFacet).
+	AllFacetValues bool
 	// Group, when GroupStory, groups the hits of one story (see
 	// searchStories); From and Size then count groups.
 	Group string
@@ -84,6 +88,16 @@ type Result struct {
 	Hits              []Hit   `json:"hits"`
 	// Facets count every match by the facets asked for.
 	Facets map[string][]FacetCount `json:"facets,omitempty"`
+	// Shards, in a cluster whose articles are split over shards, says how
+	// many shards there are and how many answered: fewer answered means
+	// the hits, totals and facets are those of the shards that did.
+	Shards *ShardsAnswered `json:"shards,omitempty"`
+}
+
+// ShardsAnswered counts the shards of a search.
+type ShardsAnswered struct {
+	Total    int `json:"total"`
+	Answered int `json:"answered"`
 }
 
 // Hit is one article found.
@@ -242,7 +256,7 @@ func (ix *Index) rank(snap *snapshot, q *analyzedQuery, p Params, r *Request) ([
 		return nil, firstPass{}, err
 	}
 	if len(r.Facets) > 0 {
-		if first.facets, err = rk.facets(r.Facets); err != nil {
+		if first.facets, err = rk.facets(r.Facets, r.AllFacetValues); err != nil {
 			return nil, firstPass{}, err
 		}
 	}

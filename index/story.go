@@ -171,7 +171,7 @@ func (ix *Index) searchStories(ctx context.Context, r Request) (*Result, error) 
 	if err := r.check(); err != nil {
 		return nil, err
 	}
-	window := min(MaxWindow, max(StoryWindow, 3*(r.From+r.Size)))
+	window := StoryWindowOf(r.From, r.Size)
 	wide := r
 	wide.From, wide.Size = 0, min(MaxSize, window)
 	res, err := ix.Search(ctx, wide)
@@ -196,9 +196,24 @@ func (ix *Index) searchStories(ctx context.Context, r Request) (*Result, error) 
 	if err != nil {
 		return nil, err
 	}
-	groups := groupStories(sigs)
-	out := make([]Hit, 0, r.Size)
-	for _, g := range groups[min(r.From, len(groups)):min(r.From+r.Size, len(groups))] {
+	res.Hits = GroupStories(hits, sigs, r.From, r.Size)
+	return res, nil
+}
+
+// StoryWindowOf is how many of a search's best hits a search grouped by
+// story groups (see searchStories).
+func StoryWindowOf(from, size int) int {
+	return min(MaxWindow, max(StoryWindow, 3*(from+size)))
+}
+
+// GroupStories groups hits, best first, whose story keys are keys (see
+// StoryKeys), and returns the page of groups from, size: each group's best
+// hit with the others in its Story. A cluster searching its shards groups
+// their merged hits with it.
+func GroupStories(hits []Hit, keys [][]byte, from, size int) []Hit {
+	groups := groupStories(keys)
+	out := make([]Hit, 0, size)
+	for _, g := range groups[min(from, len(groups)):min(from+size, len(groups))] {
 		h := hits[g[0]]
 		h.Story = &Story{ID: h.ID, Size: len(g)}
 		for _, k := range g[1:] {
@@ -206,8 +221,17 @@ func (ix *Index) searchStories(ctx context.Context, r Request) (*Result, error) 
 		}
 		out = append(out, h)
 	}
-	res.Hits = out
-	return res, nil
+	return out
+}
+
+// StoryKeys reads the stored story keys of the articles with the IDs
+// given; nil for one without a key, or not in the index.
+func (ix *Index) StoryKeys(ctx context.Context, ids []string) ([][]byte, error) {
+	hits := make([]Hit, len(ids))
+	for i, id := range ids {
+		hits[i].ID = id
+	}
+	return ix.storyKeys(ctx, hits)
 }
 
 // groupStories groups the hits of the signatures given, best first: each

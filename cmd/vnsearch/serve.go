@@ -76,7 +76,9 @@ articles of files that go away. GET /stats shows both.
 With --nats URLS the node joins a cluster: writes are published to a
 JetStream stream and answered with their sequence, every node applies the
 stream to its own index, and GET /search?min_seq=N waits until N is applied
-(see "Running a cluster" in the README).`,
+(see "Running a cluster" in the README). A cluster created with --shards N
+splits its articles over N shards; a node keeps the shards of --serve-shards
+(default: all) in DIR/shard-K and searches every shard through NATS.`,
 		Example: `  vnsearch serve
   vnsearch serve --addr :8080 --token-file ~/.config/vnsearch/token
   vnsearch serve --follow feeds.txt --watch ~/news --prune`,
@@ -94,6 +96,12 @@ stream to its own index, and GET /search?min_seq=N waits until N is applied
 			}
 			if err := o.ingest.check(); err != nil {
 				return err
+			}
+			if o.cluster.URLs == "" && (cmd.Flags().Changed("shards") || cmd.Flags().Changed("serve-shards")) {
+				return usagef("--shards and --serve-shards need --nats")
+			}
+			if o.cluster.Shards < 0 || o.cluster.Shards > cluster.MaxShards {
+				return usagef("--shards %d: want 1 to %d", o.cluster.Shards, cluster.MaxShards)
 			}
 			if o.cluster.SnapshotEvery < 0 {
 				return usagef("--snapshot-every %d: want 0 (never) or a positive number", o.cluster.SnapshotEvery)
@@ -118,6 +126,8 @@ stream to its own index, and GET /search?min_seq=N waits until N is applied
 	f.StringVar(&o.cluster.URLs, "nats", "", "join a cluster: NATS server `URLs`, comma-separated; writes go through a JetStream stream")
 	f.StringVar(&o.cluster.Creds, "creds", "", "with --nats, a NATS credentials `FILE`")
 	f.StringVar(&o.cluster.RootCA, "tls-ca", "", "with --nats, the CA `FILE` the NATS servers' certificates chain to")
+	f.IntVar(&o.cluster.Shards, "shards", 0, "with --nats, the number of shards of a cluster this node creates (default: the cluster's, 1 for a new one)")
+	f.IntSliceVar(&o.cluster.ServeShards, "serve-shards", nil, "with --nats, the shards this node keeps and answers for, e.g. 0,2 (default: all)")
 	f.IntVar(&o.cluster.SnapshotEvery, "snapshot-every", cluster.DefaultSnapshotEvery,
 		"with --nats, upload a snapshot of the index once it has applied `N` changes past the newest one (0: never)")
 	o.ingest.register(cmd)
@@ -202,6 +212,11 @@ func parseSize(s string) (int64, error) {
 
 // serve runs the server until ctx is canceled.
 func (a *app) serve(ctx context.Context, o serveOptions, token string) error {
+	if o.cluster.URLs != "" {
+		if sharded, err := a.serveShards(ctx, o, token); sharded || err != nil {
+			return err
+		}
+	}
 	loc, err := a.where()
 	if err != nil {
 		return err

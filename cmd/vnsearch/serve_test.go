@@ -36,6 +36,9 @@ func TestServeTokenChecks(t *testing.T) {
 		{"public, padded short token", map[string]string{"VNSEARCH_TOKEN": "   abc            "}, []string{"--addr", "0.0.0.0:0"}, "token of 3 characters"},
 		{"bad search timeout", nil, []string{"--search-timeout", "0s"}, "--search-timeout"},
 		{"bad memory limit", nil, []string{"--memory-limit", "lots"}, "--memory-limit"},
+		{"shards without a cluster", nil, []string{"--shards", "4"}, "need --nats"},
+		{"served shards without a cluster", nil, []string{"--serve-shards", "0,2"}, "need --nats"},
+		{"negative shards", nil, []string{"--nats", "nats://127.0.0.1:1", "--shards", "-1"}, "--shards -1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -18,7 +18,8 @@ import (
 // GET /search
 func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	query := r.URL.Query()
-	if err := s.waitMinSeq(r.Context(), query); err != nil {
+	ctx, err := s.waitMinSeq(r.Context(), query)
+	if err != nil {
 		return err
 	}
 	params, err := api.ParamsFromQuery(query)
@@ -29,7 +30,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.runSearch(r.Context(), req)
+	res, err := s.runSearch(ctx, req)
 	if err != nil {
 		return err
 	}
@@ -459,6 +460,12 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 				answer["lag"] = h.Lag
 			}
 		}
+		if sl, ok := s.wlog.(interface {
+			Shards() int
+			ServedShards() []int
+		}); ok {
+			answer["shards"] = map[string]any{"total": sl.Shards(), "served": sl.ServedShards()}
+		}
 		writeJSON(w, http.StatusOK, answer)
 		return nil
 	}
@@ -521,22 +528,36 @@ func idempotencyKey(r *http.Request) (string, error) {
 const maxMinSeqWait = 5 * time.Second
 
 // waitMinSeq takes min_seq out of query and waits until the index has
-// applied that sequence of the cluster's log.
-func (s *Server) waitMinSeq(ctx context.Context, query url.Values) error {
+// applied that sequence of the cluster's log. A log that reads from other
+// nodes (a cluster of shards) also marks the context returned, so that
+// the search reads only from replicas that have applied it.
+func (s *Server) waitMinSeq(ctx context.Context, query url.Values) (context.Context, error) {
 	v := query.Get("min_seq")
 	if v == "" {
-		return nil
+		return ctx, nil
 	}
 	query.Del("min_seq")
 	seq, err := strconv.ParseUint(v, 10, 64)
 	if err != nil {
-		return &statusError{http.StatusBadRequest, fmt.Sprintf("min_seq %q: not a sequence number", v)}
+		return ctx, &statusError{http.StatusBadRequest, fmt.Sprintf("min_seq %q: not a sequence number", v)}
 	}
 	if s.wlog == nil {
-		return &statusError{http.StatusBadRequest, "min_seq: this node is not part of a cluster"}
+		return ctx, &statusError{http.StatusBadRequest, "min_seq: this node is not part of a cluster"}
 	}
-	if err := s.wlog.WaitApplied(ctx, seq, maxMinSeqWait); err != nil {
-		return &statusError{http.StatusServiceUnavailable, fmt.Sprintf("min_seq %d: %v", seq, err)}
+	wait := func() error { return s.wlog.WaitApplied(ctx, seq, maxMinSeqWait) }
+	if ra, ok := s.wlog.(interface {
+		ReadAfter(ctx context.Context, seq uint64, timeout time.Duration) (context.Context, error)
+	}); ok {
+		wait = func() (err error) {
+			ctx, err = ra.ReadAfter(ctx, seq, maxMinSeqWait)
+			return err
+		}
 	}
-	return nil
+	if err := wait(); err != nil {
+		if ctx.Err() != nil {
+			return ctx, ctx.Err()
+		}
+		return ctx, &statusError{http.StatusServiceUnavailable, fmt.Sprintf("min_seq %d: %v", seq, err)}
+	}
+	return ctx, nil
 }

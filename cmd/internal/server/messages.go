@@ -21,6 +21,7 @@ type messages struct {
 	Search        string
 	Results       string // "Results %s–%s of about %s"
 	NoResults     string // followed by the query
+	Partial       string // "only %d of %d shards answered", when some did not
 	Took          string // "%s ms"
 	Prev, Next    string
 	Intro         template.HTML // "Search %s indexed articles…"
@@ -53,6 +54,7 @@ var pageMessages = map[api.Lang]*messages{
 		Search:        "Tìm",
 		Results:       "Kết quả %s–%s trong khoảng %s",
 		NoResults:     "Không tìm thấy kết quả nào cho",
+		Partial:       "chỉ %d trên %d phân vùng trả lời",
 		Took:          "%s ms",
 		Prev:          "← Trang trước",
 		Next:          "Trang sau →",
@@ -84,6 +86,7 @@ var pageMessages = map[api.Lang]*messages{
 		Search:        "Search",
 		Results:       "Results %s–%s of about %s",
 		NoResults:     "No results for",
+		Partial:       "only %d of %d shards answered",
 		Took:          "%s ms",
 		Prev:          "← Previous",
 		Next:          "Next →",

@@ -232,6 +232,9 @@ func (s *Server) searchPage(r *http.Request, query url.Values, params api.Search
 	links := pageLinks{query}
 	data.Total = res.Total
 	data.Took = fmt.Sprintf(m.Took, formatMS(res.TookMS, m.Lang))
+	if sh := res.Shards; sh != nil && sh.Answered < sh.Total {
+		data.Took += "; " + fmt.Sprintf(m.Partial, sh.Answered, sh.Total)
+	}
 	data.First = req.From + 1
 	last := req.From + len(res.Hits)
 	data.Summary = fmt.Sprintf(m.Results, api.FormatCount(uint64(data.First), m.Lang),

@@ -69,7 +69,28 @@ type Config struct {
 	// answer with its sequence once it acknowledged them, and the index
 	// changes when the log is applied to it (see package cluster).
 	Log Log
+	// Shards, when set, answers the reads — searches, articles, stats —
+	// in place of Index: a node of a cluster whose articles are split
+	// over shards searches them all (see cluster.Sharded). Writes then
+	// go to Log.
+	Shards Reader
 }
+
+// Reader is what the server reads from a cluster of shards.
+type Reader interface {
+	Search(ctx context.Context, r index.Request) (*index.Result, error)
+	Get(ctx context.Context, id string) (corpus.Article, error)
+	Stats(ctx context.Context) (index.Stats, error)
+}
+
+// readOnly is a store that only reads: a cluster's writes go to its log.
+type readOnly struct{ Reader }
+
+func (readOnly) Add(context.Context, []corpus.Article) (index.AddStats, error) {
+	return index.AddStats{}, index.ErrReadOnly
+}
+
+func (readOnly) Delete(context.Context, ...string) (int, error) { return 0, index.ErrReadOnly }
 
 // Log is where the writes of a node in a cluster go, and how far the
 // node's index has applied them.
@@ -168,6 +189,9 @@ func New(cfg Config) *Server {
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Shards != nil {
+		s.ix = readOnly{cfg.Shards}
 	}
 	s.metrics = newMetrics(s)
 	s.routes()
@@ -375,6 +399,7 @@ func status(err error) int {
 	case errors.Is(err, index.ErrNotFound):
 		return http.StatusNotFound
 	case errors.Is(err, errClosed), errors.Is(err, index.ErrBusy), errors.Is(err, index.ErrReadOnly),
+		errors.Is(err, index.ErrUnavailable),
 		errors.Is(err, index.ErrPreparing),
 		// The client left, or the server is stopping: no fault of the
 		// server's to log.
