@@ -363,7 +363,8 @@ func TestShardRequestAskedAgain(t *testing.T) {
 	nc := connect(t, s)
 	var seen int
 	var mu sync.Mutex
-	sub, err := connect(t, s).QueueSubscribe(shardSubject(0), shardSubject(0), func(msg *nats.Msg) {
+	replica := connect(t, s)
+	sub, err := replica.QueueSubscribe(shardSubject(0), shardSubject(0), func(msg *nats.Msg) {
 		mu.Lock()
 		seen++
 		first := seen == 1
@@ -378,6 +379,11 @@ func TestShardRequestAskedAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sub.Unsubscribe()
+	// The server knows of the subscription once the replica's connection
+	// has flushed it: otherwise the first request finds no responder.
+	if err := replica.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	sharded := NewSharded(nc, 1)
 	sharded.Timeout = 200 * time.Millisecond
 	a, err := sharded.Get(context.Background(), "x")
