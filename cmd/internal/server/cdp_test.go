@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -73,6 +74,16 @@ func startBrowser(t *testing.T, path string) *browser {
 // call sends a command and waits for its answer, skipping events.
 func (b *browser) call(method string, params any, result any) {
 	b.t.Helper()
+	if err := b.tryCall(method, params, result); err != nil {
+		b.t.Fatalf("%s: %v", method, err)
+	}
+}
+
+// tryCall is call, returning the browser's error instead of failing the
+// test: an evaluation the page's navigation overtakes fails, and is
+// asked again.
+func (b *browser) tryCall(method string, params any, result any) error {
+	b.t.Helper()
 	b.id++
 	msg := map[string]any{"id": b.id, "method": method}
 	if params != nil {
@@ -107,14 +118,14 @@ func (b *browser) call(method string, params any, result any) {
 			continue // an event, or another session's
 		}
 		if resp.Error != nil {
-			b.t.Fatalf("%s: %s", method, resp.Error.Message)
+			return errors.New(resp.Error.Message)
 		}
 		if result != nil {
 			if err := json.Unmarshal(resp.Result, result); err != nil {
 				b.t.Fatalf("%s: %v", method, err)
 			}
 		}
-		return
+		return nil
 	}
 }
 
@@ -156,16 +167,30 @@ func (b *browser) waitFor(expr string) {
 	b.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		var ok bool
-		b.eval(expr, &ok)
-		if ok {
+		var res struct {
+			Result struct {
+				Value bool `json:"value"`
+			} `json:"result"`
+		}
+		err := b.tryCall("Runtime.evaluate", map[string]any{"expression": expr, "returnByValue": true}, &res)
+		if err == nil && res.Result.Value {
 			return
+		}
+		if err != nil && !navigating(err) {
+			b.t.Fatalf("%s: %v", expr, err)
 		}
 		if time.Now().After(deadline) {
 			b.t.Fatalf("timed out waiting for %s (at %s)", expr, b.str("location.href"))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// navigating reports an evaluation overtaken by the page's navigation.
+func navigating(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "navigated or closed") || strings.Contains(msg, "context") && strings.Contains(msg, "destroyed") ||
+		strings.Contains(msg, "Cannot find context")
 }
 
 // navigated waits for the page to leave from and finish loading.
