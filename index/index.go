@@ -57,6 +57,7 @@ type Index struct {
 	lengths        *lengthBook
 	ids            *idLocks
 	blocks         *blockCache
+	files          *storedFiles // segment files stored fields are read from
 	observer       Observer
 	observing      sync.Mutex // one Committed call at a time
 }
@@ -157,7 +158,7 @@ func newIndex(b bleve.Index, path string, opts Options) (*Index, error) {
 		_ = b.Close()
 		return nil, fmt.Errorf("index: open %s: %w", path, err)
 	}
-	return &Index{bleve: b, path: path, readOnly: opts.ReadOnly, params: params, maxSegmentDocs: opts.maxSegmentDocs(), lengths: book, ids: newIDLocks(), blocks: newBlockCache(blockMaxBudget), observer: opts.Observer}, nil
+	return &Index{bleve: b, path: path, readOnly: opts.ReadOnly, params: params, maxSegmentDocs: opts.maxSegmentDocs(), lengths: book, ids: newIDLocks(), blocks: newBlockCache(blockMaxBudget), files: newStoredFiles(), observer: opts.Observer}, nil
 }
 
 // OpenOrCreate opens the index at path for writing, creating it when
@@ -208,6 +209,7 @@ func (ix *Index) Path() string { return ix.path }
 
 // Close releases the index and its lock.
 func (ix *Index) Close() error {
+	ix.files.close()
 	if err := ix.bleve.Close(); err != nil {
 		return fmt.Errorf("index: close %s: %w", ix.path, err)
 	}
