@@ -245,7 +245,7 @@ func TestStoredFromFile(t *testing.T) {
 	}
 	broken.Close()
 	file := sv.file
-	sv.file = &storedFile{f: broken, path: notZap, numDocs: file.numDocs, storedIndex: file.storedIndex, fields: file.fields}
+	sv.file = &storedFile{f: broken, path: notZap, numDocs: file.numDocs, storedIndex: file.storedIndex, offsets: file.offsets, fields: file.fields}
 	fallbacks = storedFallbacks.Load()
 	got, err := sv.stored(0, fieldArticle)
 	want, _ := sv.storedBleve(0, fieldArticle)
