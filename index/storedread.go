@@ -14,8 +14,9 @@ import (
 )
 
 // Stored fields are read from the segment files with pread, not through
-// Bleve's memory maps. A search reads the stored article (and its layout)
-// of each hit to cut snippets; through the map, every page so read stays
+// Bleve's memory maps. A search reads the stored layout of each candidate
+// it ranks and the stored article of each hit it cuts a snippet from;
+// through the map, every page so read stays
 // in the process's resident memory until the segment is closed, and over
 // many searches that is most of the stored section of the index: on baomoi
 // 35k it made most of serve's peak. Read with pread, the same pages sit in
