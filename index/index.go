@@ -61,6 +61,7 @@ type Index struct {
 	lengths        *lengthBook
 	ids            *idLocks
 	blocks         *blockCache
+	files          *storedFiles // segment files stored fields are read from
 	observer       Observer
 	observing      sync.Mutex // one Committed call at a time
 
@@ -173,7 +174,7 @@ func newIndex(b bleve.Index, path string, opts Options) (*Index, error) {
 		_ = b.Close()
 		return nil, fmt.Errorf("index: open %s: %w", path, err)
 	}
-	ix := &Index{bleve: b, path: path, readOnly: opts.ReadOnly, params: params, maxSegmentDocs: opts.maxSegmentDocs(), lengths: book, ids: newIDLocks(), blocks: newBlockCache(blockMaxBudget), observer: opts.Observer}
+	ix := &Index{bleve: b, path: path, readOnly: opts.ReadOnly, params: params, maxSegmentDocs: opts.maxSegmentDocs(), lengths: book, ids: newIDLocks(), blocks: newBlockCache(blockMaxBudget), files: newStoredFiles(), observer: opts.Observer}
 	ix.closing, ix.stop = context.WithCancel(context.Background())
 	ix.suggest.minRefresh = suggestMinRefresh
 	return ix, nil
@@ -231,6 +232,7 @@ func (ix *Index) Close() error {
 	ix.closeOnce.Do(func() {
 		ix.stop()
 		ix.background.Wait()
+		ix.files.close()
 		if err := ix.bleve.Close(); err != nil {
 			ix.closeErr = fmt.Errorf("index: close %s: %w", ix.path, err)
 		}

@@ -18,6 +18,7 @@ type snapshot struct {
 	segs   []*segView
 	stats  *CollectionStats // the collection's, or the whole cluster's
 	blocks *blockCache
+	files  *storedFiles // the index's, which s.segs hold files of
 }
 
 func (ix *Index) snapshot(ctx context.Context) (*snapshot, error) {
@@ -46,12 +47,17 @@ func (ix *Index) snapshot(ctx context.Context) (*snapshot, error) {
 		segs:   segmentsOf(is),
 		stats:  &CollectionStats{Docs: docs, Tokens: t.all, Marked: t.marked},
 		blocks: ix.blocks,
+		files:  ix.files,
 	}
 	ix.blocks.segments(s.segs)
+	ix.files.acquire(s.segs)
 	return s, nil
 }
 
-func (s *snapshot) close() error { return s.reader.Close() }
+func (s *snapshot) close() error {
+	s.files.release(s.segs)
+	return s.reader.Close()
+}
 
 // docFrequency returns how many live documents hold term in field: from
 // the statistics the search was given, or counted here.

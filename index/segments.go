@@ -23,6 +23,7 @@ type segView struct {
 	deleted *roaring.Bitmap // documents deleted since the segment was written; may be nil
 	id      uint64          // the segment's identity, for caches
 	offset  uint64          // the snapshot's number of its first document
+	file    *storedFile     // to read stored fields from; nil: through Bleve
 
 	mu    sync.Mutex // guards the two caches: goroutines of a search share them
 	dicts map[string]segment.TermDictionary
@@ -153,8 +154,22 @@ func (sv *segView) termRange(field, from, to string, fn func(term string, docs *
 	}
 }
 
-// stored returns the value of a stored field of a document.
+// stored returns the value of a stored field of a document: read from the
+// segment's file (storedread.go), or through Bleve when that is not open
+// or fails.
 func (sv *segView) stored(doc uint64, name string) ([]byte, error) {
+	if sv.file != nil {
+		value, err := sv.file.field(doc, name)
+		if err == nil {
+			return value, nil
+		}
+		storedFallbacks.Add(1)
+	}
+	return sv.storedBleve(doc, name)
+}
+
+// storedBleve is stored through Bleve's memory map.
+func (sv *segView) storedBleve(doc uint64, name string) ([]byte, error) {
 	var value []byte
 	err := sv.seg.VisitStoredFields(doc, func(field string, _ byte, v []byte, _ []uint64) bool {
 		if field == name {
@@ -171,6 +186,17 @@ func (sv *segView) stored(doc uint64, name string) ([]byte, error) {
 
 // externalID returns a document's ID.
 func (sv *segView) externalID(doc uint64) (string, error) {
+	if sv.file != nil {
+		var id string
+		err := sv.file.visit(doc, func(_ string, _ byte, v []byte, _ []uint64) bool {
+			id = string(v)
+			return false
+		})
+		if err == nil && id != "" {
+			return id, nil
+		}
+		storedFallbacks.Add(1)
+	}
 	id, err := sv.seg.DocID(doc)
 	if err != nil {
 		return "", fmt.Errorf("ID of document %d: %w", doc, err)

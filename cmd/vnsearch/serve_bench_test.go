@@ -49,10 +49,10 @@ const (
 // Sub-benchmarks: "current" is this vnsearch as it serves by default;
 // "current/no-memory-limit" the same with GOMEMLIMIT=off;
 // "current/gogc100" with Go's default collector target instead of serve's;
-// "current/read-only" without the writer; "baseline" an older binary
-// named by $VNSEARCH_BASELINE_BIN, when set, under the same load in the
-// same run. $VNSEARCH_BENCH_INDEX names a baomoi index to copy instead of
-// building one.
+// "current/read-only" without the writer; "baseline" and
+// "baseline/read-only" an older binary named by $VNSEARCH_BASELINE_BIN,
+// when set, under the same loads in the same run. $VNSEARCH_BENCH_INDEX
+// names a baomoi index to copy instead of building one.
 //
 //	go test -run='^$' -bench=ServeMemory -benchtime=1x -count=3 ./cmd/vnsearch
 func BenchmarkServeMemory(b *testing.B) {
@@ -77,7 +77,7 @@ func BenchmarkServeMemory(b *testing.B) {
 		{"current/gogc100", binary(b), []string{"GOGC=100"}, true},
 	}
 	if base := os.Getenv("VNSEARCH_BASELINE_BIN"); base != "" {
-		runs = append(runs, run{"baseline", base, nil, true})
+		runs = append(runs, run{"baseline", base, nil, true}, run{"baseline/read-only", base, nil, false})
 	}
 	for _, run := range runs {
 		b.Run(run.name, func(b *testing.B) {
