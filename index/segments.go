@@ -168,6 +168,30 @@ func (sv *segView) stored(doc uint64, name string) ([]byte, error) {
 	return sv.storedBleve(doc, name)
 }
 
+// withStored calls fn with the value of a stored field of a document,
+// valid only during the call: stored without its copy, for reads of every
+// document (suggestions) whose garbage would otherwise be the article.
+func (sv *segView) withStored(doc uint64, name string, fn func([]byte)) error {
+	if sv.file != nil {
+		err := sv.file.visit(doc, func(field string, _ byte, v []byte, _ []uint64) bool {
+			if field == name {
+				fn(v)
+				return false
+			}
+			return true
+		})
+		if err == nil {
+			return nil
+		}
+		storedFallbacks.Add(1)
+	}
+	v, err := sv.storedBleve(doc, name)
+	if err == nil {
+		fn(v)
+	}
+	return err
+}
+
 // storedBleve is stored through Bleve's memory map.
 func (sv *segView) storedBleve(doc uint64, name string) ([]byte, error) {
 	var value []byte

@@ -195,16 +195,13 @@ func (ix *Index) buildSuggestions(ctx context.Context) (*suggestTable, error) {
 					return nil, err
 				}
 			}
-			raw, err := sv.stored(doc, fieldArticle)
-			if err != nil || raw == nil {
-				continue // a damaged article says so when read; it has no title to offer
-			}
-			title, err := packedTitle(raw)
-			if err != nil {
-				continue
-			}
-			c.addTitle(title)
-			titles++
+			// A damaged article says so when read; it has no title to offer.
+			_ = sv.withStored(doc, fieldArticle, func(raw []byte) {
+				if title, err := packedTitle(raw); err == nil {
+					c.addTitle(title)
+					titles++
+				}
+			})
 		}
 	}
 	least := uint32(2)
@@ -224,7 +221,9 @@ func packedTitle(packed []byte) (string, error) {
 	if err := zr.(flate.Resetter).Reset(bytes.NewReader(packed), nil); err != nil {
 		return "", err
 	}
-	br := bufio.NewReaderSize(zr, 256)
+	br := titleReaders.Get().(*bufio.Reader)
+	defer titleReaders.Put(br)
+	br.Reset(zr)
 	if v, err := br.ReadByte(); err != nil || v != packVersion {
 		return "", errPacked
 	}
@@ -241,6 +240,9 @@ func packedTitle(packed []byte) (string, error) {
 	}
 	return string(title), nil
 }
+
+// titleReaders buffer the start of an inflated article.
+var titleReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 256) }}
 
 // phraseCounter counts the phrases of titles in bounded memory: when it
 // holds more than max phrases, it drops the rarest (lossy counting,
