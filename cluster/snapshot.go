@@ -601,8 +601,8 @@ type snapshotter struct {
 	every  uint64 // changes applied between snapshots; 0: none taken
 	logger *slog.Logger
 
-	mu      sync.Mutex
-	newest  uint64 // the newest snapshot's seq known to this node
+	mu     sync.Mutex
+	newest uint64 // the newest snapshot's seq known to this node
 	// since counts the changes the replica of one shard of several has
 	// applied since newest rose: its stream sequences count every
 	// shard's messages, and not its changes.
