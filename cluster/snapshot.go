@@ -376,6 +376,10 @@ func readTar(r io.Reader, dir string) error {
 // restore downloads the snapshot s into dir, which must not exist, and
 // checks that the index there opens and holds s.Seq.
 func restore(ctx context.Context, obs jetstream.ObjectStore, s Snapshot, dir string) error {
+	// A new node's DIR of DIR/shard-K may not exist yet.
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return fmt.Errorf("cluster: restore: %w", err)
+	}
 	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".restore-")
 	if err != nil {
 		return fmt.Errorf("cluster: restore: %w", err)
