@@ -136,6 +136,9 @@ func (a *app) serveShards(ctx context.Context, o serveOptions, token string) (bo
 		return true, fmt.Errorf("serving on %s: %w", ln.Addr(), err)
 	case err := <-stopped:
 		fmt.Fprintf(a.stderr, "vnsearch: the node stopped applying the log to its shards: %v\n", err)
+		if errors.Is(err, cluster.ErrBehind) {
+			fmt.Fprintf(a.stderr, "vnsearch: start the node again to restore the newest snapshot of the shard and replay from it\n")
+		}
 	case <-ctx.Done():
 	}
 	fmt.Fprintf(a.stderr, "vnsearch: shutting down; finishing the requests in flight\n")
