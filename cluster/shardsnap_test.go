@@ -424,3 +424,23 @@ func TestShardSnapshotsTakenPerShard(t *testing.T) {
 		}
 	}
 }
+
+// TestBehindPurge: a shard's replica that wants next and got seq after it
+// lost a change only when its shard's last purged change lies between.
+func TestBehindPurge(t *testing.T) {
+	for _, c := range []struct {
+		purged, next, seq uint64
+		behind            bool
+	}{
+		{0, 1, 0, false},    // never purged
+		{10, 11, 0, false},  // purged up to what it applied
+		{10, 10, 0, true},   // purged its next change
+		{10, 5, 12, true},   // the purged change 10 lies in the gap 5…11
+		{10, 11, 15, false}, // the gap 11…14 is other shards' changes
+		{20, 5, 12, false},  // purged after 12 was fetched: the next fetch tells
+	} {
+		if got := behindPurge(c.purged, c.next, c.seq); got != c.behind {
+			t.Errorf("purged %d, next %d, got %d: behind %v, want %v", c.purged, c.next, c.seq, got, c.behind)
+		}
+	}
+}
