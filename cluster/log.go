@@ -358,7 +358,7 @@ func (r *Replica) follow(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cluster: consumer: %w", err)
 	}
-	if err := r.checkBehind(ctx, r.Applied()+1); err != nil {
+	if err := r.checkBehind(ctx, r.Applied()+1, 0); err != nil {
 		return err
 	}
 	progress := time.Now()
@@ -369,7 +369,7 @@ func (r *Replica) follow(ctx context.Context) error {
 		}
 		var ops []index.Op
 		var last uint64
-		gapChecked := false
+		var gaps [][2]uint64 // of a shard's replica: next wanted, seq got
 		for msg := range batch.Messages() {
 			md, err := msg.Metadata()
 			if err != nil {
@@ -379,14 +379,15 @@ func (r *Replica) follow(ctx context.Context) error {
 			if seq <= r.lastApplied() || seq <= last {
 				continue
 			}
-			if next := max(last, r.Applied()) + 1; seq > next && !gapChecked {
+			if next := max(last, r.Applied()) + 1; seq > next {
 				// A gap: purged, or another shard's. Purged is an error.
 				// The replica of one shard of several sees gaps all the
-				// time: it asks once a batch.
-				if err := r.checkBehind(ctx, next); err != nil {
+				// time: it asks once a batch, after it.
+				if r.shards > 1 {
+					gaps = append(gaps, [2]uint64{next, seq})
+				} else if err := r.checkBehind(ctx, next, seq); err != nil {
 					return err
 				}
-				gapChecked = r.shards > 1
 			}
 			var c Change
 			if err := json.Unmarshal(msg.Data(), &c); err != nil {
@@ -403,9 +404,16 @@ func (r *Replica) follow(ctx context.Context) error {
 		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
 			return fmt.Errorf("cluster: fetch: %w", err)
 		}
+		if len(gaps) > 0 {
+			if err := r.checkGaps(ctx, gaps); err != nil {
+				return err
+			}
+		}
 		if last == 0 {
 			if r.shards > 1 {
-				r.catchUp(ctx, cons)
+				if err := r.catchUp(ctx, cons); err != nil {
+					return err
+				}
 			}
 			// An ordered consumer whose server went away can stay quiet
 			// with messages pending: seen under the race detector when a
@@ -429,6 +437,7 @@ func (r *Replica) follow(ctx context.Context) error {
 		close(r.changed)
 		r.changed = make(chan struct{})
 		r.mu.Unlock()
+		r.noteApplied(len(ops))
 		r.maybeSnapshot(ctx, last)
 	}
 	return nil
@@ -438,16 +447,25 @@ func (r *Replica) follow(ctx context.Context) error {
 // that it has every change of its shard up to the stream's last sequence:
 // the last sequence is read first, then the consumer's pending count; if
 // none is pending then, every message of the shard up to that sequence has
-// been delivered, and applied. Errors leave caughtUp as it was.
-func (r *Replica) catchUp(ctx context.Context, cons jetstream.Consumer) {
+// been delivered, and applied, unless the shard's subject was purged past
+// the replica before they were: that is ErrBehind. Other errors leave
+// caughtUp as it was, and are not returned.
+func (r *Replica) catchUp(ctx context.Context, cons jetstream.Consumer) error {
 	st, err := r.js.Stream(ctx, Stream)
 	if err != nil {
-		return
+		return nil
 	}
 	last := st.CachedInfo().State.LastSeq
 	ci, err := cons.Info(ctx)
 	if err != nil || ci.NumPending != 0 {
-		return
+		return nil
+	}
+	purged, err := shardPurged(ctx, r.js, r.shard)
+	if err != nil {
+		return nil
+	}
+	if behindPurge(purged, r.Applied()+1, 0) {
+		return fmt.Errorf("%w: shard %d applied up to %d, its messages purged up to %d", ErrBehind, r.shard, r.Applied(), purged)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -456,6 +474,7 @@ func (r *Replica) catchUp(ctx context.Context, cons jetstream.Consumer) {
 		close(r.changed)
 		r.changed = make(chan struct{})
 	}
+	return nil
 }
 
 // PublishArticles publishes each article as one change and returns the

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"slices"
 	"sync"
@@ -239,7 +240,30 @@ func JoinShards(ctx context.Context, cfg Config, open func(shard int) (*index.In
 	if err != nil {
 		return nil, err
 	}
-	return node.ServeShards(cfg.ServeShards, open)
+	n, err := node.ServeShards(cfg.ServeShards, open)
+	if err != nil {
+		return nil, err
+	}
+	n.SetSnapshots(ctx, cfg.SnapshotEvery, cfg.Logger)
+	return n, nil
+}
+
+// SetSnapshots makes each of the node's replicas snapshot its shard's
+// index once it has applied every changes of its shard past the newest
+// snapshot of the shard (see Replica.SetSnapshots); 0 takes none. Each
+// learns of the newest snapshot of its shard in the bucket, if it can be
+// read. Call it before Run.
+func (n *ShardNode) SetSnapshots(ctx context.Context, every int, logger *slog.Logger) {
+	for _, rep := range n.replicas {
+		l := logger
+		if l == nil {
+			l = slog.Default()
+		}
+		rep.SetSnapshots(every, l.With("shard", rep.shard))
+		if have, err := ShardSnapshots(ctx, n.nc, rep.shard, rep.shards); err == nil && len(have) > 0 {
+			rep.noteSnapshot(have[len(have)-1].Seq)
+		}
+	}
 }
 
 // ServeShards makes a node that Join connected without an index (see
@@ -350,19 +374,30 @@ func (n *ShardNode) Close() {
 	}
 }
 
-// Health is the health of the node's replica furthest behind the stream.
+// Health is the health of the node's replica furthest behind the stream,
+// with each replica's in Shards.
 func (n *ShardNode) Health(ctx context.Context) (Health, error) {
 	var worst Health
 	var firstErr error
+	var each []ShardHealth
 	for i, rep := range n.replicas {
 		h, err := rep.Health(ctx)
 		if err != nil && firstErr == nil {
 			firstErr = err
 		}
+		sh := ShardHealth{Shard: rep.shard, AppliedSeq: h.AppliedSeq, Lag: h.Lag, SnapshotSeq: h.SnapshotSeq}
+		if err == nil {
+			sh.PurgedSeq, err = shardPurged(ctx, rep.js, rep.shard)
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+		}
+		each = append(each, sh)
 		if i == 0 || h.AppliedSeq < worst.AppliedSeq {
 			worst = h
 		}
 	}
+	worst.Shards = each
 	return worst, firstErr
 }
 

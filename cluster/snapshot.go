@@ -50,11 +50,25 @@ type Snapshot struct {
 	Size uint64 `json:"size"`
 }
 
-func snapshotName(seq uint64) string { return fmt.Sprintf("index-%020d.tar", seq) }
+// snapshotPrefix begins the names of the snapshots of shard of a cluster
+// of shards: "" for a cluster of one shard, whose snapshots are named as
+// before shards existed, and "shard-K/" for shard K of several, each
+// shard's snapshots a series of their own.
+func snapshotPrefix(shard, shards int) string {
+	if shards <= 1 {
+		return ""
+	}
+	return "shard-" + strconv.Itoa(shard) + "/"
+}
 
-// parseSnapshotName reads the sequence from a snapshot's name.
-func parseSnapshotName(name string) (uint64, bool) {
-	s, ok := strings.CutPrefix(name, "index-")
+func snapshotName(prefix string, seq uint64) string {
+	return prefix + fmt.Sprintf("index-%020d.tar", seq)
+}
+
+// parseSnapshotName reads the sequence from the name of a snapshot of the
+// series prefix (see snapshotPrefix); another series' name is not one.
+func parseSnapshotName(prefix, name string) (uint64, bool) {
+	s, ok := strings.CutPrefix(name, prefix+"index-")
 	if !ok {
 		return 0, false
 	}
@@ -95,8 +109,9 @@ func snapshotStore(ctx context.Context, js jetstream.JetStream, create bool) (je
 	return obs, nil
 }
 
-// listSnapshots returns the snapshots in obs, oldest first.
-func listSnapshots(ctx context.Context, obs jetstream.ObjectStore) ([]Snapshot, error) {
+// listSnapshots returns the snapshots of the series prefix (see
+// snapshotPrefix) in obs, oldest first.
+func listSnapshots(ctx context.Context, obs jetstream.ObjectStore, prefix string) ([]Snapshot, error) {
 	if obs == nil {
 		return nil, nil
 	}
@@ -109,7 +124,7 @@ func listSnapshots(ctx context.Context, obs jetstream.ObjectStore) ([]Snapshot, 
 	}
 	var out []Snapshot
 	for _, info := range infos {
-		if seq, ok := parseSnapshotName(info.Name); ok && !info.Deleted {
+		if seq, ok := parseSnapshotName(prefix, info.Name); ok && !info.Deleted {
 			out = append(out, Snapshot{Seq: seq, Name: info.Name, Size: info.Size})
 		}
 	}
@@ -127,8 +142,16 @@ func cmpSeq(a, b uint64) int {
 	return 0
 }
 
-// Snapshots lists the snapshots in the bucket, oldest first.
+// Snapshots lists the snapshots in the bucket of a cluster of one shard,
+// oldest first.
 func Snapshots(ctx context.Context, nc *nats.Conn) ([]Snapshot, error) {
+	return ShardSnapshots(ctx, nc, 0, 1)
+}
+
+// ShardSnapshots lists the snapshots of shard of a cluster of shards,
+// oldest first: each shard's replicas snapshot their index under names
+// of their own (see snapshotPrefix).
+func ShardSnapshots(ctx context.Context, nc *nats.Conn, shard, shards int) ([]Snapshot, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("cluster: jetstream: %w", err)
@@ -137,8 +160,11 @@ func Snapshots(ctx context.Context, nc *nats.Conn) ([]Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	return listSnapshots(ctx, obs)
+	return listSnapshots(ctx, obs, snapshotPrefix(shard, shards))
 }
+
+// snapshotPrefix is the series of the replica's snapshots.
+func (r *Replica) snapshotPrefix() string { return snapshotPrefix(r.shard, r.shards) }
 
 // Snapshot takes a consistent copy of the replica's index, compacts the
 // copy, and uploads it to the bucket under the applied sequence the copy
@@ -173,7 +199,7 @@ func (r *Replica) snapshot(ctx context.Context) (Snapshot, bool, error) {
 	if seq == 0 {
 		return Snapshot{}, false, errors.New("cluster: snapshot: the index has applied nothing of the log")
 	}
-	have, err := listSnapshots(ctx, obs)
+	have, err := listSnapshots(ctx, obs, r.snapshotPrefix())
 	if err != nil {
 		return Snapshot{}, false, err
 	}
@@ -184,8 +210,8 @@ func (r *Replica) snapshot(ctx context.Context) (Snapshot, bool, error) {
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(writeTar(pw, dir)) }()
 	info, err := obs.Put(ctx, jetstream.ObjectMeta{
-		Name:        snapshotName(seq),
-		Description: fmt.Sprintf("vnsearch index after the log up to seq %d", seq),
+		Name:        snapshotName(r.snapshotPrefix(), seq),
+		Description: r.snapshotDescription(seq),
 		Metadata:    map[string]string{"seq": strconv.FormatUint(seq, 10)},
 	}, pr)
 	pr.Close()
@@ -229,11 +255,20 @@ func appliedSeq(ix *index.Index) (uint64, error) {
 	return seq, nil
 }
 
+func (r *Replica) snapshotDescription(seq uint64) string {
+	if r.shards > 1 {
+		return fmt.Sprintf("vnsearch index of shard %d of %d after its log up to seq %d", r.shard, r.shards, seq)
+	}
+	return fmt.Sprintf("vnsearch index after the log up to seq %d", seq)
+}
+
 // trim deletes all but the newest KeepSnapshots snapshots and purges the
 // stream below the oldest kept one: what it removes, a node restoring a
-// kept snapshot does not need.
+// kept snapshot does not need. The replica of one shard of several trims
+// its shard's snapshots and purges its shard's subject only, having first
+// recorded how far (see recordPurge).
 func (r *Replica) trim(ctx context.Context, obs jetstream.ObjectStore) error {
-	have, err := listSnapshots(ctx, obs)
+	have, err := listSnapshots(ctx, obs, r.snapshotPrefix())
 	if err != nil {
 		return err
 	}
@@ -252,7 +287,17 @@ func (r *Replica) trim(ctx context.Context, obs jetstream.ObjectStore) error {
 	}
 	// Purging "up to sequence N" keeps N on: the stream starts right
 	// after the oldest kept snapshot.
-	if err := st.Purge(ctx, jetstream.WithPurgeSequence(oldest+1)); err != nil {
+	opts := []jetstream.StreamPurgeOpt{jetstream.WithPurgeSequence(oldest + 1)}
+	if r.shards > 1 {
+		// Stream sequences count every shard's messages: the shard's
+		// snapshot at oldest holds its messages up to oldest, and the
+		// other shards' messages below it are theirs to purge.
+		if err := recordPurge(ctx, r.js, r.shard, oldest); err != nil {
+			return err
+		}
+		opts = append(opts, jetstream.WithPurgeSubject(subject(r.shard)))
+	}
+	if err := st.Purge(ctx, opts...); err != nil {
 		return fmt.Errorf("cluster: purge the stream below %d: %w", oldest+1, err)
 	}
 	return nil
@@ -331,6 +376,10 @@ func readTar(r io.Reader, dir string) error {
 // restore downloads the snapshot s into dir, which must not exist, and
 // checks that the index there opens and holds s.Seq.
 func restore(ctx context.Context, obs jetstream.ObjectStore, s Snapshot, dir string) error {
+	// A new node's DIR of DIR/shard-K may not exist yet.
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return fmt.Errorf("cluster: restore: %w", err)
+	}
 	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".restore-")
 	if err != nil {
 		return fmt.Errorf("cluster: restore: %w", err)
@@ -387,19 +436,40 @@ type Prepared struct {
 // (behind, and no snapshot that the stream follows) is an error, and its
 // index is left where it is.
 func Prepare(ctx context.Context, nc *nats.Conn, dir string) (Prepared, error) {
+	return PrepareShard(ctx, nc, dir, 0, 1)
+}
+
+// PrepareShard is Prepare for the index directory of shard of a cluster
+// of shards: it restores the shard's snapshots, and the index is behind
+// when the shard's subject was purged past it (see recordPurge), whatever
+// the other shards' messages.
+func PrepareShard(ctx context.Context, nc *nats.Conn, dir string, shard, shards int) (Prepared, error) {
 	var p Prepared
+	if shards < 1 || shard < 0 || shard >= shards {
+		return p, fmt.Errorf("cluster: prepare shard %d of %d: no such shard", shard, shards)
+	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return p, fmt.Errorf("cluster: jetstream: %w", err)
 	}
-	var first uint64 // the first sequence the stream holds; 0 when none
-	st, err := js.Stream(ctx, Stream)
-	switch {
-	case errors.Is(err, jetstream.ErrStreamNotFound):
-	case err != nil:
-		return p, fmt.Errorf("cluster: stream %s: %w", Stream, err)
-	default:
-		first = st.CachedInfo().State.FirstSeq
+	// purged is the sequence up to which the stream no longer holds the
+	// index's messages; 0 when it holds them all.
+	var purged uint64
+	if shards > 1 {
+		if purged, err = shardPurged(ctx, js, shard); err != nil {
+			return p, err
+		}
+	} else {
+		st, err := js.Stream(ctx, Stream)
+		switch {
+		case errors.Is(err, jetstream.ErrStreamNotFound):
+		case err != nil:
+			return p, fmt.Errorf("cluster: stream %s: %w", Stream, err)
+		default:
+			if first := st.CachedInfo().State.FirstSeq; first > 0 {
+				purged = first - 1
+			}
+		}
 	}
 	exists := index.Exists(dir)
 	if exists {
@@ -414,7 +484,7 @@ func Prepare(ctx context.Context, nc *nats.Conn, dir string) (Prepared, error) {
 		if err != nil {
 			return p, err
 		}
-		if p.Applied+1 >= first {
+		if p.Applied >= purged {
 			return p, nil // the stream holds what follows
 		}
 	}
@@ -422,21 +492,25 @@ func Prepare(ctx context.Context, nc *nats.Conn, dir string) (Prepared, error) {
 	if err != nil {
 		return p, err
 	}
-	have, err := listSnapshots(ctx, obs)
+	have, err := listSnapshots(ctx, obs, snapshotPrefix(shard, shards))
 	if err != nil {
 		return p, err
 	}
-	if len(have) == 0 || have[len(have)-1].Seq+1 < first {
-		if !exists && first <= 1 {
+	if len(have) == 0 || have[len(have)-1].Seq < purged {
+		if !exists && purged == 0 {
 			return p, nil // a new node of a stream never purged: replay it all
 		}
-		return p, fmt.Errorf("%w: the index at %s applied up to seq %d, the stream starts at %d, and no snapshot to restore",
-			ErrBehind, dir, p.Applied, first)
+		what := "the stream starts at"
+		if shards > 1 {
+			what = fmt.Sprintf("the stream holds shard %d's messages from", shard)
+		}
+		return p, fmt.Errorf("%w: the index at %s applied up to seq %d, %s %d, and no snapshot to restore",
+			ErrBehind, dir, p.Applied, what, purged+1)
 	}
 	newest := have[len(have)-1]
 	if exists {
 		if newest.Seq <= p.Applied {
-			return p, nil // cannot happen with first > applied+1, but never go back
+			return p, nil // cannot happen with purged > applied, but never go back
 		}
 		p.MovedAside = dir + ".behind-" + time.Now().UTC().Format("20060102T150405.000Z")
 		p.AsideApplied = p.Applied
@@ -453,13 +527,90 @@ func Prepare(ctx context.Context, nc *nats.Conn, dir string) (Prepared, error) {
 	return p, nil
 }
 
+// purgedKey is the key of Bucket that records the sequence up to which
+// the stream was purged of shard's messages.
+func purgedKey(shard int) string { return "purged." + strconv.Itoa(shard) }
+
+// shardPurged reads the sequence up to which the stream was purged of the
+// messages of shard (of a cluster of several): every message of its
+// subject up to it is gone, and it is the sequence of one of them (a
+// snapshot's). 0 when none was purged.
+//
+// The stream cannot tell it: its first sequence is the first message of
+// any shard, and a shard's first message left says nothing of those
+// before it, which may be other shards' messages or purged.
+func shardPurged(ctx context.Context, js jetstream.JetStream, shard int) (uint64, error) {
+	kv, err := js.KeyValue(ctx, Bucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("cluster: key-value bucket %s: %w", Bucket, err)
+	}
+	seq, _, err := readPurged(ctx, kv, shard)
+	return seq, err
+}
+
+// readPurged reads purgedKey(shard) and its revision; 0, 0 when unset.
+func readPurged(ctx context.Context, kv jetstream.KeyValue, shard int) (uint64, uint64, error) {
+	e, err := kv.Get(ctx, purgedKey(shard))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("cluster: read %s.%s: %w", Bucket, purgedKey(shard), err)
+	}
+	seq, err := strconv.ParseUint(string(e.Value()), 10, 64)
+	if err != nil {
+		return 0, 0, fmt.Errorf("cluster: %s.%s = %q: not a sequence", Bucket, purgedKey(shard), e.Value())
+	}
+	return seq, e.Revision(), nil
+}
+
+// recordPurge raises the sequence recorded for shard (see shardPurged) to
+// seq, before the stream is purged of the shard's messages up to it: a
+// replica reading it then never misses a purge. Nodes trimming together
+// leave the highest.
+func recordPurge(ctx context.Context, js jetstream.JetStream, shard int, seq uint64) error {
+	kv, err := js.KeyValue(ctx, Bucket)
+	if err != nil {
+		return fmt.Errorf("cluster: key-value bucket %s: %w", Bucket, err)
+	}
+	val := []byte(strconv.FormatUint(seq, 10))
+	for attempt := 0; ; attempt++ {
+		have, rev, err := readPurged(ctx, kv, shard)
+		if err != nil {
+			return err
+		}
+		if have >= seq {
+			return nil
+		}
+		if rev == 0 {
+			_, err = kv.Create(ctx, purgedKey(shard), val)
+		} else {
+			_, err = kv.Update(ctx, purgedKey(shard), val, rev)
+		}
+		if err == nil {
+			return nil
+		}
+		if attempt == 4 || ctx.Err() != nil {
+			return fmt.Errorf("cluster: record shard %d purged up to %d: %w", shard, seq, err)
+		}
+		// Another node wrote it in between: read it again.
+	}
+}
+
 // snapshotter is the state of a replica's periodic snapshots.
 type snapshotter struct {
 	every  uint64 // changes applied between snapshots; 0: none taken
 	logger *slog.Logger
 
-	mu      sync.Mutex
-	newest  uint64 // the newest snapshot's seq known to this node
+	mu     sync.Mutex
+	newest uint64 // the newest snapshot's seq known to this node
+	// since counts the changes the replica of one shard of several has
+	// applied since newest rose: its stream sequences count every
+	// shard's messages, and not its changes.
+	since   uint64
 	running bool
 	failed  time.Time // when the last snapshot failed
 	wg      sync.WaitGroup
@@ -469,7 +620,9 @@ func (s *snapshotter) wait() { s.wg.Wait() }
 
 // SetSnapshots makes the replica take a snapshot (see Snapshot) once it
 // has applied every changes past the newest one, in the background; 0
-// takes none. Failures are logged to logger (nil: slog's default).
+// takes none. The replica of one shard of several counts the changes of
+// its shard it has applied since the newest snapshot of its shard that it
+// knows of (it starts counting when it starts). Failures are logged to logger (nil: slog's default).
 // Call it before Run.
 func (r *Replica) SetSnapshots(every int, logger *slog.Logger) {
 	if logger == nil {
@@ -489,8 +642,28 @@ func (r *Replica) SnapshotSeq() uint64 {
 
 func (r *Replica) noteSnapshot(seq uint64) {
 	r.snapshots.mu.Lock()
-	r.snapshots.newest = max(r.snapshots.newest, seq)
+	if seq > r.snapshots.newest {
+		r.snapshots.newest = seq
+		r.snapshots.since = 0
+	}
 	r.snapshots.mu.Unlock()
+}
+
+// noteApplied counts n changes applied (see snapshotter.since).
+func (r *Replica) noteApplied(n int) {
+	r.snapshots.mu.Lock()
+	r.snapshots.since += uint64(n)
+	r.snapshots.mu.Unlock()
+}
+
+// due tells whether the replica, having applied up to applied, is every
+// changes past the newest snapshot it knows of. Call with s.mu held.
+func (r *Replica) due(applied uint64) bool {
+	s := &r.snapshots
+	if r.shards > 1 {
+		return s.since >= s.every
+	}
+	return applied >= s.newest+s.every
 }
 
 // snapshotRetry is how long a replica waits after a failed snapshot
@@ -503,7 +676,7 @@ func (r *Replica) maybeSnapshot(ctx context.Context, applied uint64) {
 	s := &r.snapshots
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.every == 0 || s.running || applied < s.newest+s.every || time.Since(s.failed) < snapshotRetry {
+	if s.every == 0 || s.running || !r.due(applied) || time.Since(s.failed) < snapshotRetry {
 		return
 	}
 	s.running = true
@@ -532,8 +705,24 @@ func (r *Replica) maybeSnapshot(ctx context.Context, applied uint64) {
 }
 
 // checkBehind returns ErrBehind when the stream's first sequence is past
-// next, the sequence the replica needs next.
-func (r *Replica) checkBehind(ctx context.Context, next uint64) error {
+// next, the sequence the replica needs next. The replica of one shard of
+// several, which has every message of its shard up to next-1, is behind
+// when its shard's subject was purged up to next or past it (see
+// shardPurged): the last message purged was of its shard, and it has not
+// applied it. Delivered seq, next after next-1 (0: none yet), it is
+// behind only when that message came before seq; purged past seq, the
+// purge came after seq was fetched, and the next fetch tells.
+func (r *Replica) checkBehind(ctx context.Context, next, seq uint64) error {
+	if r.shards > 1 {
+		purged, err := shardPurged(ctx, r.js, r.shard)
+		if err != nil {
+			return err
+		}
+		if behindPurge(purged, next, seq) {
+			return fmt.Errorf("%w: shard %d applied up to %d, its messages purged up to %d", ErrBehind, r.shard, next-1, purged)
+		}
+		return nil
+	}
 	st, err := r.js.Stream(ctx, Stream)
 	if err != nil {
 		return fmt.Errorf("cluster: stream %s: %w", Stream, err)
@@ -544,6 +733,29 @@ func (r *Replica) checkBehind(ctx context.Context, next uint64) error {
 	return nil
 }
 
+// checkGaps is checkBehind for the gaps of a batch of a shard's replica,
+// each the sequence it wanted next and the one it got: one read of its
+// shard's purge tells for all.
+func (r *Replica) checkGaps(ctx context.Context, gaps [][2]uint64) error {
+	purged, err := shardPurged(ctx, r.js, r.shard)
+	if err != nil {
+		return err
+	}
+	for _, g := range gaps {
+		if behindPurge(purged, g[0], g[1]) {
+			return fmt.Errorf("%w: shard %d applied up to %d, its messages purged up to %d", ErrBehind, r.shard, g[0]-1, purged)
+		}
+	}
+	return nil
+}
+
+// behindPurge tells whether a shard's replica that wants next, and got seq
+// after it (0: none yet), lost a message of its shard to a purge up to
+// purged: that last purged message is its shard's, and it lies between.
+func behindPurge(purged, next, seq uint64) bool {
+	return purged >= next && (seq == 0 || purged < seq)
+}
+
 // periodicSnapshot takes a snapshot unless the bucket holds one taken
 // less than every changes before applied (by another node, typically):
 // nodes that cross the mark together mostly upload one.
@@ -552,11 +764,16 @@ func (r *Replica) periodicSnapshot(ctx context.Context, applied uint64) (Snapsho
 	if err != nil {
 		return Snapshot{}, false, err
 	}
-	have, err := listSnapshots(ctx, obs)
+	have, err := listSnapshots(ctx, obs, r.snapshotPrefix())
 	if err != nil {
 		return Snapshot{}, false, err
 	}
-	if n := len(have); n > 0 && applied < have[n-1].Seq+r.snapshots.every {
+	if n := len(have); n > 0 && r.shards > 1 && have[n-1].Seq > r.SnapshotSeq() {
+		// Another replica of the shard took one: count from it.
+		r.noteSnapshot(have[n-1].Seq)
+		return have[n-1], false, nil
+	}
+	if n := len(have); n > 0 && r.shards <= 1 && applied < have[n-1].Seq+r.snapshots.every {
 		r.noteSnapshot(have[n-1].Seq)
 		return have[n-1], false, nil
 	}
@@ -575,6 +792,22 @@ type Health struct {
 	Lag uint64 `json:"lag"`
 	// SnapshotSeq is the newest snapshot this node knows of; 0 for none.
 	SnapshotSeq uint64 `json:"snapshot_seq"`
+	// Shards, for a node of a cluster of several shards, are the health
+	// of the replica of each shard it serves; the fields above are its
+	// replica furthest behind's.
+	Shards []ShardHealth `json:"shards,omitempty"`
+}
+
+// ShardHealth is the health of a node's replica of one shard.
+type ShardHealth struct {
+	Shard      int    `json:"shard"`
+	AppliedSeq uint64 `json:"applied_seq"`
+	Lag        uint64 `json:"lag"`
+	// SnapshotSeq is the newest snapshot of the shard the node knows of,
+	// and PurgedSeq the sequence up to which the stream was purged of the
+	// shard's messages; 0 for none.
+	SnapshotSeq uint64 `json:"snapshot_seq"`
+	PurgedSeq   uint64 `json:"purged_seq"`
 }
 
 // Health asks the stream how far it goes and compares. Applied and

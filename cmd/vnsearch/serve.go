@@ -371,12 +371,18 @@ func electing(err error) bool {
 // (see cluster.Prepare): a new node restores the newest snapshot, one
 // behind the stream's retention has its index moved aside first.
 func (a *app) prepareNode(ctx context.Context, cfg cluster.Config, dir string) error {
+	return a.prepareShard(ctx, cfg, dir, 0, 1)
+}
+
+// prepareShard is prepareNode for the index directory of shard of a
+// cluster of shards (see cluster.PrepareShard).
+func (a *app) prepareShard(ctx context.Context, cfg cluster.Config, dir string, shard, shards int) error {
 	nc, err := cluster.Connect(cfg)
 	if err != nil {
 		return err
 	}
 	defer nc.Close()
-	p, err := cluster.Prepare(ctx, nc, dir)
+	p, err := cluster.PrepareShard(ctx, nc, dir, shard, shards)
 	if errors.Is(err, index.ErrBusy) {
 		return nil // opening it says who holds it
 	}

@@ -205,3 +205,76 @@ func freeTCPPort(t *testing.T) int {
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
 }
+
+// TestServeNATSShardsRestoreSnapshots runs a node of both shards of a
+// cluster of two that snapshots each shard, then starts another on an
+// empty --index: it restores each shard's newest snapshot into
+// DIR/shard-K, replays what follows, and serves every article.
+func TestServeNATSShardsRestoreSnapshots(t *testing.T) {
+	ns := startNATS(t)
+	url := ns.ClientURL()
+	a := startServeInProcess(t, "--index", filepath.Join(t.TempDir(), "a"), "--nats", url, "--shards", "2", "--snapshot-every", "1")
+	more := filepath.Join(t.TempDir(), "more.jsonl")
+	var lines strings.Builder
+	shardOf := map[int]bool{}
+	for i := range 6 {
+		id := fmt.Sprintf("m%d", i)
+		shardOf[cluster.ShardOf(id, 2)] = true
+		fmt.Fprintf(&lines, `{"id":%q,"title":"Giá xăng kỳ %d","paragraphs":["Xăng đổi giá lần %d."]}`+"\n", id, i, i)
+	}
+	if len(shardOf) != 2 {
+		t.Fatal("the articles m0…m5 are all of one shard")
+	}
+	if err := os.WriteFile(more, []byte(lines.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, nil, "index", "--nats", url, seedDir(t))
+	mustRun(t, nil, "index", "--nats", url, more)
+	const total = 11
+
+	type health struct {
+		AppliedSeq  uint64                `json:"applied_seq"`
+		ShardHealth []cluster.ShardHealth `json:"shard_health"`
+	}
+	var h health
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		a.getJSON(t, "/healthz", &h)
+		snapshotted := len(h.ShardHealth) == 2
+		for _, sh := range h.ShardHealth {
+			snapshotted = snapshotted && sh.SnapshotSeq > 0 && sh.PurgedSeq > 0
+		}
+		if h.AppliedSeq >= total && snapshotted {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node a: healthz %+v", h)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	a.stop(t)
+
+	dir := filepath.Join(t.TempDir(), "b")
+	b := startServeInProcess(t, "--index", dir, "--nats", url, "--snapshot-every", "0")
+	deadline = time.Now().Add(10 * time.Second)
+	for b.getJSON(t, "/healthz", &h); h.AppliedSeq < total; b.getJSON(t, "/healthz", &h) {
+		if time.Now().After(deadline) {
+			t.Fatalf("node b: healthz %+v", h)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var stats index.Stats
+	b.getJSON(t, "/stats", &stats)
+	var m5 struct{ Title string }
+	b.getJSON(t, "/articles/m5", &m5)
+	if stats.Articles != total || m5.Title != "Giá xăng kỳ 5" {
+		t.Errorf("node b: %d articles, m5 %q; want %d and m5", stats.Articles, m5.Title, total)
+	}
+	b.stop(t)
+	log := b.stderr.String()
+	for k := range 2 {
+		if !strings.Contains(log, "into "+filepath.Join(dir, fmt.Sprint("shard-", k))+";") {
+			t.Errorf("node b did not say it restored shard %d's snapshot:\n%s", k, log)
+		}
+	}
+}

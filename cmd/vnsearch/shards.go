@@ -60,6 +60,12 @@ func (a *app) serveShards(ctx context.Context, o serveOptions, token string) (bo
 	}
 	sn, err := node.ServeShards(o.cluster.ServeShards, func(shard int) (*index.Index, error) {
 		dir := shardDir(loc.path, shard)
+		// A new or wiped shard restores its shard's newest snapshot; one
+		// behind its shard's purge is moved aside first.
+		err := a.whileElecting(ctx, func() error { return a.prepareShard(ctx, o.cluster, dir, shard, node.Shards()) })
+		if err != nil {
+			return nil, err
+		}
 		existed := index.Exists(dir)
 		ix, err := index.OpenOrCreate(dir)
 		if errors.Is(err, index.ErrBusy) {
@@ -78,6 +84,8 @@ func (a *app) serveShards(ctx context.Context, o serveOptions, token string) (bo
 		closeAll()
 		return true, err
 	}
+	logger := slog.New(slog.NewTextHandler(a.stderr, nil))
+	sn.SetSnapshots(ctx, o.cluster.SnapshotEvery, logger)
 	applying, stopApplying := context.WithCancel(context.WithoutCancel(ctx))
 	ran := make(chan error, 1)
 	// stopped tells that the node stopped applying or answering for its
@@ -105,7 +113,6 @@ func (a *app) serveShards(ctx context.Context, o serveOptions, token string) (bo
 	fmt.Fprintf(a.stderr, "vnsearch: joined the cluster at %s, of %d shards; serving shards %v\n",
 		o.cluster.URLs, sn.Shards(), serving)
 
-	logger := slog.New(slog.NewTextHandler(a.stderr, nil))
 	handler := server.New(server.Config{Token: token, Logger: logger, SearchTimeout: o.searchTimeout,
 		Log: sn, Shards: sn.Sharded()})
 	ln, err := net.Listen("tcp", o.addr)
@@ -129,6 +136,9 @@ func (a *app) serveShards(ctx context.Context, o serveOptions, token string) (bo
 		return true, fmt.Errorf("serving on %s: %w", ln.Addr(), err)
 	case err := <-stopped:
 		fmt.Fprintf(a.stderr, "vnsearch: the node stopped applying the log to its shards: %v\n", err)
+		if errors.Is(err, cluster.ErrBehind) {
+			fmt.Fprintf(a.stderr, "vnsearch: start the node again to restore the newest snapshot of the shard and replay from it\n")
+		}
 	case <-ctx.Done():
 	}
 	fmt.Fprintf(a.stderr, "vnsearch: shutting down; finishing the requests in flight\n")

@@ -459,6 +459,9 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 				answer["stream_last_seq"] = h.StreamLastSeq
 				answer["lag"] = h.Lag
 			}
+			if len(h.Shards) > 0 {
+				answer["shard_health"] = h.Shards
+			}
 		}
 		if sl, ok := s.wlog.(interface {
 			Shards() int
