@@ -357,8 +357,9 @@ func TestClusterNodeKilledCatchesUp(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond) // poll again
 	}
-	// Somewhere in the node's next fetch or apply, not just after one.
-	time.Sleep(time.Duration(rand.IntN(40)) * time.Millisecond)
+	// Anywhere in the node's next fetch (which waits up to 500 ms for a
+	// full batch) or apply, not just after one.
+	time.Sleep(time.Duration(rand.IntN(600)) * time.Millisecond)
 	if err := syscall.Kill(victim.proc.cmd.Process.Pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
