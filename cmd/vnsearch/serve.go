@@ -360,10 +360,12 @@ func (a *app) whileElecting(ctx context.Context, f func() error) error {
 }
 
 // electing tells the errors of JetStream while it has no leader: a
-// request that times out, or one answered 503 (temporarily unavailable).
+// request that times out, one answered 503 (temporarily unavailable), or
+// a read of a stream whose leader is not there yet (no responders).
 func electing(err error) bool {
 	var api *jetstream.APIError
 	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, nats.ErrNoResponders) ||
 		(errors.As(err, &api) && api.Code == http.StatusServiceUnavailable)
 }
 
