@@ -50,7 +50,9 @@ type Params struct {
 	// IDF-weighted share of what the boost rewards:
 	//
 	// ExactBoost: in keyword queries, the syllables typed with diacritics
-	// held as typed. (Verbose queries weigh them in the first pass.)
+	// held as typed, and in a query carrying diacritics the syllables
+	// typed plain held plain. (Verbose queries weigh the marked ones in
+	// the first pass.)
 	ExactBoost float64 `param:"exact_boost"`
 	// PairBoost: the query's adjacent syllable pairs standing side by
 	// side in the document, as the syllables of a Vietnamese word do.

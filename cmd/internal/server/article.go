@@ -63,6 +63,9 @@ func (s *Server) articlePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if strings.TrimSpace(q) != "" {
+		hl = hl.Within(append([]string{a.Title, a.Summary}, a.Paragraphs...)...)
+	}
 	mark := func(text string) []api.Segment {
 		if strings.TrimSpace(q) == "" {
 			return []api.Segment{{Text: text}}
