@@ -182,22 +182,3 @@ func (r *ranker) frequencies(sv *segView, field string, terms []string, docs []*
 	}
 	return out, nil
 }
-
-// plainOnly reports, per syllable of the query, whether only its plain
-// occurrences count as it in a document with this evidence: a plain
-// syllable the document holds plain, that no marked syllable of the query
-// folds to.
-func (q *analyzedQuery) plainOnly(ev *evidence) []bool {
-	out := make([]bool, len(q.syllables))
-	for k, i := range q.plain {
-		out[i] = ev != nil && k < len(ev.plain) && ev.plain[k]
-	}
-	for _, i := range q.marked {
-		for _, j := range q.plain {
-			if q.syllables[j].folded == q.syllables[i].folded {
-				out[j] = false
-			}
-		}
-	}
-	return out
-}

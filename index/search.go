@@ -264,10 +264,7 @@ func (ix *Index) rank(snap *snapshot, q *analyzedQuery, p Params, r *Request) ([
 	}
 	page := found[min(r.From, len(found)):min(r.From+r.Size, len(found))]
 	// The snippets need the evidence of the page's candidates.
-	if err := rk.gather(page); err != nil {
-		return nil, firstPass{}, err
-	}
-	return page, first, rk.readPlain(page)
+	return page, first, rk.gather(page)
 }
 
 // maxParallel is how many goroutines a search runs at once.

@@ -120,7 +120,7 @@ func (m *matcher) snippet(a *corpus.Article, ev *evidence) (paragraph int, text 
 	}
 	u := &units[best]
 	source := unitText(a, u)
-	text, highlights = cut(source, matchedSpans(source, ev, best, m.q.plainOnly(ev)))
+	text, highlights = cut(source, matchedSpans(source, ev, best, m.plainOnly(a, ev)))
 	return u.para, text, highlights
 }
 
@@ -155,6 +155,40 @@ func matchedSpans(text string, ev *evidence, u int, plainOnly []bool) []span {
 		spans = append(spans, span{tokens[k][0], tokens[k][1]})
 	}
 	return mergeSpans(spans)
+}
+
+// plainOnly reports, per syllable of the query, whether only its plain
+// occurrences count as it in article a: a plain syllable (m.plain) that
+// the article holds written plain. Only the units holding the syllable
+// are scanned, for token boundaries.
+func (m *matcher) plainOnly(a *corpus.Article, ev *evidence) []bool {
+	out := make([]bool, len(m.q.syllables))
+	if len(m.plain) == 0 {
+		return out
+	}
+	tokens := map[int][][2]int{}
+	for _, i := range m.q.plain {
+		if !m.plain[m.q.syllables[i].folded] {
+			continue
+		}
+		for _, o := range ev.at[i] {
+			if o.unit < 0 {
+				continue
+			}
+			u := &ev.layout.units[o.unit]
+			text := unitText(a, u)
+			spans, ok := tokens[o.unit]
+			if !ok {
+				spans = analyzer.Spans(text)
+				tokens[o.unit] = spans
+			}
+			if k := o.pos - u.pos; k >= 0 && k < len(spans) && writtenPlain(text[spans[k][0]:spans[k][1]]) {
+				out[i] = true
+				break
+			}
+		}
+	}
+	return out
 }
 
 // writtenPlain reports whether a token is written without diacritics.
