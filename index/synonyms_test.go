@@ -1,0 +1,119 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/vnsearch/vnsearch/corpus"
+)
+
+func TestParseSynonyms(t *testing.T) {
+	in := strings.Join([]string{
+		"# abbreviations",                 // 1
+		"",                                // 2
+		"UBND, Ủy ban nhân dân",           // 3
+		"  CSGT ,cảnh sát   giao thông  ", // 4
+		"TPHCM, HCM => Thành phố Hồ Chí Minh", // 5
+		"UBND",        // 6: one form
+		"a, , b",      // 7: empty form
+		"=> b",        // 8: empty side
+		"a => b => c", // 9: two =>
+		"!!!, b",      // 10: nothing to search
+		"x, X",        // 11: one form twice
+	}, "\n")
+	s, errs := ParseSynonyms(strings.NewReader(in), "syn.txt")
+	want := []SynonymRule{
+		{From: []string{"UBND", "Ủy ban nhân dân"}, To: []string{"UBND", "Ủy ban nhân dân"}, Line: 3},
+		{From: []string{"CSGT", "cảnh sát giao thông"}, To: []string{"CSGT", "cảnh sát giao thông"}, Line: 4},
+		{From: []string{"TPHCM", "HCM"}, To: []string{"Thành phố Hồ Chí Minh"}, Line: 5},
+	}
+	if len(s.Rules) != len(want) {
+		t.Fatalf("rules %+v, want %+v", s.Rules, want)
+	}
+	for i := range want {
+		if !slices.Equal(s.Rules[i].From, want[i].From) || !slices.Equal(s.Rules[i].To, want[i].To) || s.Rules[i].Line != want[i].Line {
+			t.Errorf("rule %d: %+v, want %+v", i, s.Rules[i], want[i])
+		}
+	}
+	var lines []int
+	for _, err := range errs {
+		var se *SynonymError
+		if !errors.As(err, &se) || se.Name != "syn.txt" {
+			t.Errorf("error %v", err)
+			continue
+		}
+		lines = append(lines, se.Line)
+		if !strings.HasPrefix(err.Error(), "syn.txt:") {
+			t.Errorf("error %q does not start with file:line", err)
+		}
+	}
+	if !slices.Equal(lines, []int{6, 7, 8, 9, 10, 11}) {
+		t.Errorf("bad lines reported: %v (%v), want 6 to 11", lines, errs)
+	}
+}
+
+func TestBuiltinSynonyms(t *testing.T) {
+	s := BuiltinSynonyms()
+	if len(s.Rules) < 15 {
+		t.Fatalf("%d built-in rules", len(s.Rules))
+	}
+	found := false
+	for _, r := range s.Rules {
+		if slices.Contains(r.From, "TP.HCM") && slices.Contains(r.To, "Thành phố Hồ Chí Minh") {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("the built-in list lacks TP.HCM")
+	}
+}
+
+func TestFindDefinitions(t *testing.T) {
+	for text, want := range map[string][]definition{
+		"Chủ tịch Ủy ban nhân dân (UBND) tỉnh cho biết.":             {{"UBND", "Ủy ban nhân dân"}},
+		"lực lượng Cảnh sát giao thông (CSGT) đã có mặt":             {{"CSGT", "Cảnh sát giao thông"}},
+		"Hội đồng nhân dân (HĐND) và Thành phố Hồ Chí Minh (TP.HCM)": {{"HĐND", "Hội đồng nhân dân"}, {"TP.HCM", "Thành phố Hồ Chí Minh"}},
+		"thi tốt nghiệp trung học phổ thông (THPT) năm nay":          {{"THPT", "trung học phổ thông"}},
+		// Not definitions: initials that do not match, a comma between,
+		// lowercase, one letter, the outlet's marker.
+		"chỉ số giá tiêu dùng (CPI) tăng":     nil,
+		"Ủy ban, nhân dân (UBND)":             nil,
+		"Ủy ban nhân dân (ubnd)":              nil,
+		"phương án (A) được chọn":             nil,
+		"Trung tâm thể thao Phú Thọ (TP.HCM)": nil,
+		"(ANTV) - Sáng nay":                   nil,
+	} {
+		if got := findDefinitions(text); !slices.Equal(got, want) {
+			t.Errorf("%q: %q, want %q", text, got, want)
+		}
+	}
+}
+
+// TestMineSeeds mines the seed pages, which define no abbreviation by
+// its initials, and synthetic articles that do.
+func TestMineSeeds(t *testing.T) {
+	m := newMineTally()
+	for a, err := range corpus.Seeds(context.Background()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.add(append([]string{a.Title, a.Summary}, a.Paragraphs...)...)
+	}
+	if got := m.list(1); len(got) != 0 {
+		t.Errorf("seeds: mined %+v, want nothing", got)
+	}
+	m.add("Chủ tịch Ủy ban nhân dân (UBND) tỉnh", "UBND tỉnh họp; Ủy ban nhân dân (UBND) huyện")
+	m.add("Chủ tịch Uỷ ban nhân dân (UBND) xã")
+	m.add("Lực lượng Cảnh sát giao thông (CSGT)")
+	got := m.list(1)
+	want := []Abbreviation{{"UBND", "Ủy ban nhân dân", 2}, {"CSGT", "Cảnh sát giao thông", 1}}
+	if !slices.Equal(got, want) {
+		t.Errorf("mined %+v, want %+v", got, want)
+	}
+	if got := m.list(2); len(got) != 1 {
+		t.Errorf("at least 2 articles: %+v", got)
+	}
+}
