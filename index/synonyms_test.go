@@ -117,3 +117,80 @@ func TestMineSeeds(t *testing.T) {
 		t.Errorf("at least 2 articles: %+v", got)
 	}
 }
+
+// TestSynonymSearch: a query for one form finds the others, the form
+// typed first — built-in abbreviations, and those the articles define.
+func TestSynonymSearch(t *testing.T) {
+	ix, err := Create(t.TempDir() + "/idx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	addArticles(t, ix,
+		article("def1", "Họp Ban quản lý dự án", "Ban quản lý dự án (BQLDA) đường cao tốc đã họp sáng nay."),
+		article("def2", "Tiến độ cao tốc", "Theo Ban quản lý dự án (BQLDA) số 2, tiến độ đạt 80%."),
+		article("short", "BQLDA báo cáo", "BQLDA gửi báo cáo lên bộ."),
+		article("long", "Ban quản lý dự án báo cáo", "Ban quản lý dự án gửi báo cáo lên bộ."),
+		article("ubnd", "UBND tỉnh họp", "UBND tỉnh Lào Cai họp về mưa lũ."),
+		article("uyban", "Ủy ban nhân dân tỉnh họp", "Ủy ban nhân dân tỉnh Yên Bái họp về mưa lũ."),
+		article("other", "Mưa lũ", "Mưa lũ kéo dài ở vùng núi phía Bắc."),
+	)
+	ids := func(q string) []string { return hitIDs(search(t, ix, q)) }
+	// Before the articles are mined, only the built-in list applies.
+	if got := ids("bqlda"); !sameSet(got, []string{"def1", "def2", "short"}) {
+		t.Errorf("bqlda before mining: %v", got)
+	}
+	if err := ix.Compact(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mined, err := ix.MineAbbreviations(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(mined, []Abbreviation{{"BQLDA", "Ban quản lý dự án", 2}}) {
+		t.Errorf("mined %+v", mined)
+	}
+	// "short" and "long", "ubnd" and "uyban" are alike but for the form
+	// they use: the form typed ranks first.
+	for _, c := range []struct {
+		q            string
+		all          []string
+		typed, other string
+	}{
+		{"bqlda", []string{"def1", "def2", "short", "long"}, "short", "long"},
+		{"BQLDA", []string{"def1", "def2", "short", "long"}, "short", "long"},
+		{"Ban quản lý dự án", []string{"def1", "def2", "short", "long", "uyban"}, "long", "short"},
+		{"ubnd", []string{"ubnd", "uyban"}, "ubnd", "uyban"},
+		{"Ủy ban nhân dân", []string{"ubnd", "uyban"}, "uyban", "ubnd"},
+		{"ubnd mưa lũ", []string{"ubnd", "uyban"}, "ubnd", "uyban"},
+	} {
+		got := ids(c.q)
+		if !sameSet(got, c.all) || slices.Index(got, c.typed) > slices.Index(got, c.other) {
+			t.Errorf("%s: %v, want %v, %s before %s", c.q, got, c.all, c.typed, c.other)
+		}
+	}
+	// With synonym_weight 0, the other form comes after every article
+	// holding the form typed.
+	p := DefaultParams()
+	p.SynonymWeight = 0
+	res, err := ix.Search(context.Background(), Request{Query: "bqlda", Params: &p})
+	if err != nil || len(res.Hits) != 4 || res.Hits[3].ID != "long" {
+		t.Errorf("bqlda, synonym_weight 0: %v, %v; want long last", hitIDs(res.Hits), err)
+	}
+	res, err = ix.Search(context.Background(), Request{Query: "ubnd", Facets: []string{"source"}})
+	if err != nil || res.Total != 2 || len(res.Facets["source"]) != 1 || res.Facets["source"][0].Count != 2 {
+		t.Errorf("ubnd: total %d, facets %v, %v; want 2", res.Total, res.Facets, err)
+	}
+	// The other form is highlighted in the hits it found.
+	for _, h := range res.Hits {
+		if h.ID == "uyban" && !slices.ContainsFunc(h.Highlights, func(s [2]int) bool {
+			return strings.Contains(h.Snippet[s[0]:s[1]], "Ủy")
+		}) {
+			t.Errorf("ubnd: %q highlights %v", h.Snippet, h.Highlights)
+		}
+	}
+	exp, err := ix.Expansions("ubnd")
+	if err != nil || len(exp) != 1 || exp[0].As != "Uy ban nhan dan" || exp[0].Query != `"Uy ban nhan dan"` {
+		t.Errorf("Expansions(ubnd): %+v, %v", exp, err)
+	}
+}
