@@ -81,9 +81,9 @@ func newSynonymTable(lists ...*Synonyms) *synonymTable {
 	return t
 }
 
-// minedSynonyms returns the abbreviations as rules: each form finds the
-// other.
-func minedSynonyms(abbrs []Abbreviation) *Synonyms {
+// MinedSynonyms returns the abbreviations at least MinedMinArticles
+// articles define as rules: each form finds the other.
+func MinedSynonyms(abbrs []Abbreviation) *Synonyms {
 	s := &Synonyms{}
 	for _, a := range abbrs {
 		if a.Articles >= MinedMinArticles {
@@ -156,10 +156,11 @@ func (t *synonymTable) expand(q Query, marked bool) []Expansion {
 					}
 				}
 				alt.Runs = append(alt.Runs, q.Runs[ri+1:]...)
+				as := to
 				if !marked {
-					to = analyzer.Fold(to) // typed without diacritics: searched so
+					as = analyzer.Fold(to) // typed without diacritics: searched so
 				}
-				alt.Phrases = append(append([]string(nil), q.Phrases...), to)
+				alt.Phrases = append(append([]string(nil), q.Phrases...), as)
 				s := alt.String()
 				if seen[s] || len(out) == MaxAlternatives {
 					continue
@@ -217,7 +218,7 @@ func (s *synonymState) current() *synonymTable {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.table == nil {
-		s.table = newSynonymTable(BuiltinSynonyms(), s.user, minedSynonyms(s.mined))
+		s.table = newSynonymTable(BuiltinSynonyms(), s.user, MinedSynonyms(s.mined))
 	}
 	return s.table
 }
@@ -290,28 +291,46 @@ func (ix *Index) remine(ctx context.Context) error {
 }
 
 // Expansions returns the alternatives a search for query runs (see
-// expand.go).
+// expand.go), with the index's synonyms.
 func (ix *Index) Expansions(query string) ([]Expansion, error) {
+	return expandWith(ix.synonyms.current(), query, ix.params)
+}
+
+// ExpandQuery returns the alternatives a search for query would run with
+// the built-in synonyms and those given, for when no index is at hand.
+func ExpandQuery(query string, lists ...*Synonyms) ([]Expansion, error) {
+	return expandWith(newSynonymTable(append([]*Synonyms{BuiltinSynonyms()}, lists...)...), query, DefaultParams())
+}
+
+func expandWith(t *synonymTable, query string, p Params) ([]Expansion, error) {
 	parsed, err := ParseQuery(query)
 	if err != nil {
 		return nil, err
 	}
-	q, err := analyze(parsed, ix.params)
+	q, err := analyze(parsed, p)
 	if err != nil {
 		return nil, err
 	}
-	return ix.expansions(parsed, q, ix.params), nil
+	return expansions(t, parsed, q, p), nil
+}
+
+// Mined returns the abbreviations mined at the last Compact; search uses
+// those at least MinedMinArticles articles define.
+func (ix *Index) Mined() []Abbreviation {
+	ix.synonyms.mu.Lock()
+	defer ix.synonyms.mu.Unlock()
+	return slices.Clone(ix.synonyms.mined)
 }
 
 // expansions returns the alternatives of a query that is a keyword query
 // once each form found in it counts as one word ("Ban quản lý dự án"
 // stands for "BQLDA").
-func (ix *Index) expansions(parsed Query, q *analyzedQuery, p Params) []Expansion {
+func expansions(t *synonymTable, parsed Query, q *analyzedQuery, p Params) []Expansion {
 	if len(q.syllables) == 0 {
 		return nil
 	}
-	var out []Expansion
-	for _, e := range ix.synonyms.current().expand(parsed, len(q.marked) > 0) {
+	out := []Expansion{}
+	for _, e := range t.expand(parsed, len(q.marked) > 0) {
 		if len(q.syllables)-e.tokens+1 <= p.KeywordSyllables {
 			out = append(out, e)
 		}
@@ -338,7 +357,7 @@ func (ix *Index) alternatives(r *Request, q *analyzedQuery, p Params) []alternat
 		return nil
 	}
 	var out []alternative
-	for _, e := range ix.expansions(parsed, q, p) {
+	for _, e := range expansions(ix.synonyms.current(), parsed, q, p) {
 		altParsed, err := ParseQuery(e.Query)
 		if err != nil {
 			continue

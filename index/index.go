@@ -172,11 +172,14 @@ func newIndex(b bleve.Index, path string, opts Options) (*Index, error) {
 
 // OpenOrCreate opens the index at path for writing, creating it when
 // there is none.
-func OpenOrCreate(path string) (*Index, error) {
+func OpenOrCreate(path string) (*Index, error) { return OpenOrCreateWith(path, Options{}) }
+
+// OpenOrCreateWith is OpenOrCreate with options.
+func OpenOrCreateWith(path string, opts Options) (*Index, error) {
 	if Exists(path) {
-		return Open(path, Options{})
+		return Open(path, opts)
 	}
-	return Create(path)
+	return CreateWith(path, opts)
 }
 
 func (o Options) maxSegmentDocs() int {

@@ -26,8 +26,9 @@ import (
 // mapping ("a, b => c") finds To for a query holding a From form, and not
 // the reverse.
 type SynonymRule struct {
-	From, To []string
-	Line     int // the line of the file it was read from; 0 when built in
+	From []string `json:"from"`
+	To   []string `json:"to"`
+	Line int      `json:"line,omitempty"` // the line of the file it was read from; 0 when built in
 }
 
 // Synonyms is a list of rules.

@@ -190,7 +190,7 @@ func TestSynonymSearch(t *testing.T) {
 		}
 	}
 	exp, err := ix.Expansions("ubnd")
-	if err != nil || len(exp) != 1 || exp[0].As != "Uy ban nhan dan" || exp[0].Query != `"Uy ban nhan dan"` {
+	if err != nil || len(exp) != 1 || exp[0].As != "Ủy ban nhân dân" || exp[0].Query != `"Uy ban nhan dan"` {
 		t.Errorf("Expansions(ubnd): %+v, %v", exp, err)
 	}
 }
