@@ -92,3 +92,26 @@ func TestSynonymsEndToEnd(t *testing.T) {
 		t.Errorf("bad file: exit %d, %q", r.code, r.stderr)
 	}
 }
+
+// TestPartialMatchesAsSeen is issue 13's item 4 as a reader sees it on
+// the seeds: "Quách Thanh Côn" answers the two articles about him, with
+// "Thanh" highlighted and not "chân thành"; "ha giang" answers nothing
+// until an article about Hà Giang is added, and then that one alone.
+func TestPartialMatchesAsSeen(t *testing.T) {
+	idx := seededIndex(t)
+	out := mustRun(t, nil, "search", "--index", idx, "Quách Thanh Côn").stdout
+	if !strings.HasPrefix(out, "About 2 results") || !strings.Contains(out, "[Quách Thanh Côn]") || strings.Contains(out, "[thành]") {
+		t.Errorf("Quách Thanh Côn:\n%s", out)
+	}
+	if out := mustRun(t, nil, "search", "--index", idx, "ha giang").stdout; !strings.HasPrefix(out, `No results for "ha giang"`) {
+		t.Errorf("ha giang on the seeds:\n%s", out)
+	}
+	src := filepath.Join(t.TempDir(), "hg.jsonl")
+	if err := os.WriteFile(src, []byte(`{"id":"hg","title":"Mưa lớn ở Hà Giang","paragraphs":["Tỉnh Hà Giang có mưa lớn kéo dài."]}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, nil, "index", "--index", idx, src)
+	if out := mustRun(t, nil, "search", "--index", idx, "ha giang").stdout; !strings.HasPrefix(out, "About 1 results") || !strings.Contains(out, "1. Mưa lớn ở Hà Giang") {
+		t.Errorf("ha giang with an article about Hà Giang:\n%s", out)
+	}
+}
