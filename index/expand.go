@@ -127,7 +127,7 @@ func (t *synonymTable) expand(q Query, marked bool) []Expansion {
 		for k := range t.rules {
 			e := &t.rules[k]
 			for i := 0; i+len(e.from) <= len(keys); i++ {
-				if !equalStrings(keys[i:i+len(e.from)], e.from) {
+				if !slices.Equal(keys[i:i+len(e.from)], e.from) {
 					continue
 				}
 				start, end := toks[i].Start, toks[i+len(e.from)-1].End
@@ -171,18 +171,6 @@ func (t *synonymTable) expand(q Query, marked bool) []Expansion {
 		}
 	}
 	return out
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // String writes the query back in the query language.

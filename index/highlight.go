@@ -9,12 +9,14 @@ package index
 type Highlighter struct {
 	m    *matcher
 	held map[string]bool // plain syllables the article holds plain; nil: look in each text
+	alts []*Highlighter  // the alternative queries' (see Expansion)
 }
 
-// NewHighlighter analyzes a query as Search does. An empty query
-// highlights nothing; a query Search would refuse is an error wrapping
-// ErrBadQuery.
-func NewHighlighter(query string) (*Highlighter, error) {
+// NewHighlighter analyzes a query as Search does; the matches of the
+// alternative queries given (Expansion.Query: what a search for query
+// also ran) stand out too. An empty query highlights nothing; a query
+// Search would refuse is an error wrapping ErrBadQuery.
+func NewHighlighter(query string, alternatives ...string) (*Highlighter, error) {
 	parsed, err := ParseQuery(query)
 	if err != nil {
 		return nil, err
@@ -23,7 +25,15 @@ func NewHighlighter(query string) (*Highlighter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Highlighter{m: newMatcher(q)}, nil
+	h := &Highlighter{m: newMatcher(q)}
+	for _, alt := range alternatives {
+		a, err := NewHighlighter(alt)
+		if err != nil {
+			return nil, err
+		}
+		h.alts = append(h.alts, a)
+	}
+	return h, nil
 }
 
 // Within returns a highlighter for the texts of one article: a plain
@@ -33,7 +43,11 @@ func (h *Highlighter) Within(texts ...string) *Highlighter {
 	if h.m == nil {
 		return h
 	}
-	return &Highlighter{m: h.m, held: h.m.heldPlain(texts...)}
+	out := &Highlighter{m: h.m, held: h.m.heldPlain(texts...)}
+	for _, a := range h.alts {
+		out.alts = append(out.alts, a.Within(texts...))
+	}
+	return out
 }
 
 // Highlights returns where the query's syllables stand in text, as
@@ -47,6 +61,12 @@ func (h *Highlighter) Highlights(text string) [][2]int {
 		held = h.m.heldPlain(text)
 	}
 	spans := h.m.find(text, held)
+	for _, a := range h.alts {
+		for _, s := range a.Highlights(text) {
+			spans = append(spans, span{s[0], s[1]})
+		}
+	}
+	spans = mergeSpans(spans)
 	out := make([][2]int, len(spans))
 	for i, s := range spans {
 		out[i] = [2]int{s.start, s.end}
