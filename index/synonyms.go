@@ -118,6 +118,9 @@ func synonymForms(side string) (forms []string, msg string) {
 		if f == "" {
 			return nil, "an empty form between commas"
 		}
+		if strings.ContainsFunc(f, isQuote) {
+			return nil, fmt.Sprintf("%q holds a quote: a form is searched as a phrase already", f)
+		}
 		key := foldedKey(f)
 		if key == "" {
 			return nil, fmt.Sprintf("%q has no word to search for", f)

@@ -23,6 +23,7 @@ func TestParseSynonyms(t *testing.T) {
 		"a => b => c", // 9: two =>
 		"!!!, b",      // 10: nothing to search
 		"x, X",        // 11: one form twice
+		`"UBND", b`,   // 12: a quote
 	}, "\n")
 	s, errs := ParseSynonyms(strings.NewReader(in), "syn.txt")
 	want := []SynonymRule{
@@ -50,8 +51,8 @@ func TestParseSynonyms(t *testing.T) {
 			t.Errorf("error %q does not start with file:line", err)
 		}
 	}
-	if !slices.Equal(lines, []int{6, 7, 8, 9, 10, 11}) {
-		t.Errorf("bad lines reported: %v (%v), want 6 to 11", lines, errs)
+	if !slices.Equal(lines, []int{6, 7, 8, 9, 10, 11, 12}) {
+		t.Errorf("bad lines reported: %v (%v), want 6 to 12", lines, errs)
 	}
 }
 
