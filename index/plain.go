@@ -19,9 +19,11 @@ import (
 // tier, as a marked syllable held as typed) and for highlighting, only its
 // plain occurrences count as it — when the article holds any.
 //
-// The exact body field holds only the marked syllables, so whether an
-// article holds a syllable plain is told by its frequencies: the folded
-// syllable occurs more often than all its marked forms together.
+// The exact body field holds only the marked syllables, so for ranking,
+// whether a candidate holds a syllable plain is told by its frequencies:
+// the folded syllable occurs more often than all its marked forms
+// together (readPlain). Highlighting has the hit's text at hand and reads
+// it there (matcher.plainOnly), at no cost to the search.
 
 // markedForms returns the marked syllables that fold to folded, in their
 // canonical form (as the exact field holds them): every way of putting
