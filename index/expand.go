@@ -31,6 +31,11 @@ import (
 // MaxAlternatives bounds the alternative queries a search runs.
 const MaxAlternatives = 4
 
+// AlternativeCounted bounds the documents whose phrases the count of an
+// alternative query checks (MaxCounted bounds the typed query's): past
+// it, the total is a lower bound.
+const AlternativeCounted = 1000
+
 // MinedMinArticles is how many articles must define an abbreviation
 // for search to use it; `vnsearch synonyms` lists the others too.
 const MinedMinArticles = 2
@@ -354,6 +359,9 @@ func (ix *Index) alternatives(r *Request, q *analyzedQuery, p Params) []alternat
 		// many syllables its form has.
 		pa := p
 		pa.KeywordSyllables = p.MaxSyllables
+		// Its phrase is checked on the positions of each candidate: it
+		// reorders only the candidates of the page asked for.
+		pa.RescoreDepth = min(p.RescoreDepth, r.From+r.Size)
 		aq, err := analyze(altParsed, pa)
 		if err != nil {
 			continue
@@ -380,7 +388,15 @@ func (ix *Index) searchExpanded(snap *snapshot, r *Request, q *analyzedQuery, p 
 	var items []item
 	top := 0.0 // the typed query's best score
 	for k, a := range all {
-		found, first, matches, err := ix.rank(snap, a.q, a.p, &sub, true)
+		req := &sub
+		if k > 0 {
+			// An alternative's form is a quoted phrase: counting its
+			// matches checks positions, a hundred times fewer.
+			alt := sub
+			alt.countBound = AlternativeCounted
+			req = &alt
+		}
+		found, first, matches, err := ix.rank(snap, a.q, a.p, req, true)
 		if err != nil {
 			return nil, err
 		}

@@ -46,6 +46,9 @@ type ranker struct {
 	// matches are, per segment, the documents the first pass counted,
 	// when the search wants facets; nil otherwise.
 	matches []*roaring.Bitmap
+	// countBound, when set, bounds the phrase checks of the count below
+	// MaxCounted (see maxCounted).
+	countBound int
 }
 
 func newRanker(snap *snapshot, q *analyzedQuery, p Params) (*ranker, error) {

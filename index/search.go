@@ -52,6 +52,9 @@ type Request struct {
 	// Group, when GroupStory, groups the hits of one story (see
 	// searchStories); From and Size then count groups.
 	Group string
+	// countBound, when set, bounds the phrase checks of the count below
+	// MaxCounted: an alternative query of synonyms sets it (expand.go).
+	countBound int
 	// RescoreCut, when set, replaces Params.RescoreDepth: the second pass
 	// reorders the first-pass candidates that rank at or above the cut.
 	// A cluster sets it to where its shards' candidates together reach
@@ -246,6 +249,7 @@ func (ix *Index) rank(snap *snapshot, q *analyzedQuery, p Params, r *Request, ke
 	if len(r.Facets) > 0 || keep {
 		rk.matches = make([]*roaring.Bitmap, len(snap.segs))
 	}
+	rk.countBound = r.countBound
 	first, err := how.candidates(rk, c, window)
 	if err != nil {
 		return nil, firstPass{}, nil, err
