@@ -197,6 +197,9 @@ const maxAbbreviation = 10
 // (CSGT)", "Thành phố Hồ Chí Minh (TP.HCM)"). Diacritics do not matter
 // (Đ is D), nor do dots, hyphens and & in the abbreviation.
 func findDefinitions(text string) []definition {
+	if !strings.Contains(text, "(") {
+		return nil
+	}
 	var out []definition
 	syl := analyzer.Syllables(text)
 	for k, s := range syl {
