@@ -136,7 +136,7 @@ func synonymForms(side string) (forms []string, msg string) {
 // builtinSynonyms are the commonest abbreviations of Vietnamese news and
 // what they stand for.
 const builtinSynonyms = `
-TP.HCM, TPHCM, TP HCM, HCM, Thành phố Hồ Chí Minh, TP Hồ Chí Minh
+TP.HCM, Thành phố Hồ Chí Minh, TP Hồ Chí Minh, TPHCM, TP HCM, HCM
 UBND, Ủy ban nhân dân
 HĐND, Hội đồng nhân dân
 CSGT, Cảnh sát giao thông
