@@ -31,6 +31,10 @@ import (
 // MaxAlternatives bounds the alternative queries a search runs.
 const MaxAlternatives = 4
 
+// AlternativeRescore is how many candidates of an alternative query the
+// second pass reorders (Params.RescoreDepth, the typed query's).
+const AlternativeRescore = 20
+
 // AlternativeCounted bounds the documents whose phrases the count of an
 // alternative query checks (MaxCounted bounds the typed query's): past
 // it, the total is a lower bound.
@@ -360,8 +364,9 @@ func (ix *Index) alternatives(r *Request, q *analyzedQuery, p Params) []alternat
 		pa := p
 		pa.KeywordSyllables = p.MaxSyllables
 		// Its phrase is checked on the positions of each candidate: it
-		// reorders only the candidates of the page asked for.
-		pa.RescoreDepth = min(p.RescoreDepth, r.From+r.Size)
+		// reorders fewer candidates (the same for every page, so that
+		// pages agree).
+		pa.RescoreDepth = min(p.RescoreDepth, AlternativeRescore)
 		aq, err := analyze(altParsed, pa)
 		if err != nil {
 			continue

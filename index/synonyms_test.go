@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -193,5 +194,44 @@ func TestSynonymSearch(t *testing.T) {
 	exp, err := ix.Expansions("ubnd")
 	if err != nil || len(exp) != 1 || exp[0].As != "Ủy ban nhân dân" || exp[0].Query != `"Uy ban nhan dan"` {
 		t.Errorf("Expansions(ubnd): %+v, %v", exp, err)
+	}
+}
+
+// TestSynonymPagesAgree: the pages of a search with alternatives are
+// slices of one order.
+func TestSynonymPagesAgree(t *testing.T) {
+	ix, err := Create(t.TempDir() + "/idx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	var arts []corpus.Article
+	for i := range 30 {
+		form := "UBND"
+		if i%2 == 1 {
+			form = "Ủy ban nhân dân"
+		}
+		title := fmt.Sprintf("Tin %d", i)
+		if i%3 == 0 {
+			title = form + " " + title // the second pass reorders
+		}
+		arts = append(arts, article(fmt.Sprintf("a%02d", i), title,
+			fmt.Sprintf("%s %s họp lần thứ %d%s", form, strings.Repeat("tỉnh ", i%5+1), i, strings.Repeat(" về mưa lũ", i%7))))
+	}
+	addArticles(t, ix, arts...)
+	all, err := ix.Search(context.Background(), Request{Query: "ubnd", Size: 30})
+	if err != nil || len(all.Hits) != 30 || all.Total != 30 {
+		t.Fatalf("ubnd: %d hits of %d, %v", len(all.Hits), all.Total, err)
+	}
+	var paged []string
+	for from := 0; from < 30; from += 7 {
+		res, err := ix.Search(context.Background(), Request{Query: "ubnd", From: from, Size: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		paged = append(paged, hitIDs(res.Hits)...)
+	}
+	if !slices.Equal(paged, hitIDs(all.Hits)) {
+		t.Errorf("pages %v, want %v", paged, hitIDs(all.Hits))
 	}
 }
