@@ -16,8 +16,11 @@ type pair struct{ first, second int }
 // analyzedQuery is a parsed query analyzed into what ranking works with.
 // It is built once per search and never changed after.
 type analyzedQuery struct {
-	syllables  []term
-	marked     []int // indexes of the syllables typed with diacritics
+	syllables []term
+	marked    []int // indexes of the syllables typed with diacritics
+	// plain are, when the query carries diacritics, the syllables typed
+	// without them: taken as written (see plain.go).
+	plain      []int
 	pairs      []pair
 	phrases    []string
 	excludes   []term   // single words to exclude
@@ -83,6 +86,13 @@ func analyze(q Query, p Params) (*analyzedQuery, error) {
 	}
 	if len(a.syllables) == 0 && len(a.excludes) == 0 && len(a.excludeSeq) == 0 {
 		return nil, fmt.Errorf("%w: the query has no words to search for", ErrBadQuery)
+	}
+	if len(a.marked) > 0 {
+		for i, t := range a.syllables {
+			if t.exact == t.folded {
+				a.plain = append(a.plain, i)
+			}
+		}
 	}
 	a.verbose = len(a.syllables) > p.KeywordSyllables
 	return a, nil

@@ -17,6 +17,7 @@ type occurrence struct {
 type evidence struct {
 	at      [][]occurrence // per query syllable: where it stands, folded
 	exact   []bool         // per marked syllable: held as typed
+	plain   []bool         // per plain syllable: held as typed; nil until read (readPlain)
 	layout  *layout
 	passage passage // the best paragraph as a passage; para -2 when none
 }
@@ -31,9 +32,16 @@ func (e *evidence) held() int {
 	return n
 }
 
+// exactCount is the number of syllables held as typed: the marked ones
+// held with their diacritics, the plain ones held plain.
 func (e *evidence) exactCount() int {
 	n := 0
 	for _, ok := range e.exact {
+		if ok {
+			n++
+		}
+	}
+	for _, ok := range e.plain {
 		if ok {
 			n++
 		}

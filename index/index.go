@@ -76,6 +76,7 @@ type Index struct {
 	background sync.WaitGroup
 	closeOnce  sync.Once
 	closeErr   error
+	synonyms   *synonymState
 }
 
 // Options tune Open and Create.
@@ -94,6 +95,9 @@ type Options struct {
 	// while it runs, so the bound is what bounds memory while building a
 	// large index. An index larger than it keeps several segments.
 	MaxSegmentDocs int
+	// Synonyms are the user's, searched beside the built-in ones and
+	// those mined from the articles (see expand.go).
+	Synonyms *Synonyms
 }
 
 // DefaultMaxSegmentDocs keeps merges to about 250 MB of segment files for
@@ -174,19 +178,27 @@ func newIndex(b bleve.Index, path string, opts Options) (*Index, error) {
 		_ = b.Close()
 		return nil, fmt.Errorf("index: open %s: %w", path, err)
 	}
-	ix := &Index{bleve: b, path: path, readOnly: opts.ReadOnly, params: params, maxSegmentDocs: opts.maxSegmentDocs(), lengths: book, ids: newIDLocks(), blocks: newBlockCache(blockMaxBudget), files: newStoredFiles(), observer: opts.Observer}
+	ix := &Index{bleve: b, path: path, readOnly: opts.ReadOnly, params: params, maxSegmentDocs: opts.maxSegmentDocs(), lengths: book, ids: newIDLocks(), blocks: newBlockCache(blockMaxBudget), files: newStoredFiles(), observer: opts.Observer,
+		synonyms: &synonymState{user: opts.Synonyms}}
 	ix.closing, ix.stop = context.WithCancel(context.Background())
 	ix.suggest.minRefresh = suggestMinRefresh
+	if err := ix.loadMined(); err != nil {
+		_ = b.Close()
+		return nil, fmt.Errorf("index: open %s: %w", path, err)
+	}
 	return ix, nil
 }
 
 // OpenOrCreate opens the index at path for writing, creating it when
 // there is none.
-func OpenOrCreate(path string) (*Index, error) {
+func OpenOrCreate(path string) (*Index, error) { return OpenOrCreateWith(path, Options{}) }
+
+// OpenOrCreateWith is OpenOrCreate with options.
+func OpenOrCreateWith(path string, opts Options) (*Index, error) {
 	if Exists(path) {
-		return Open(path, Options{})
+		return Open(path, opts)
 	}
-	return Create(path)
+	return CreateWith(path, opts)
 }
 
 func (o Options) maxSegmentDocs() int {
@@ -241,8 +253,9 @@ func (ix *Index) Close() error {
 }
 
 // Compact merges the index's segments into one, so that it takes less
-// room and searches visit one segment, and recomputes the length totals
-// BM25 averages over from the documents themselves. Bleve merges in the
+// room and searches visit one segment, recomputes the length totals
+// BM25 averages over from the documents themselves, and mines the
+// articles' abbreviations again (see MineAbbreviations). Bleve merges in the
 // background as batches land; after a bulk load, Compact finishes the job
 // at once.
 func (ix *Index) Compact(ctx context.Context) error {
@@ -261,6 +274,9 @@ func (ix *Index) Compact(ctx context.Context) error {
 	before, _ := filepath.Glob(filepath.Join(store, "*.zap"))
 	if err := ix.recountLengths(ctx); err != nil {
 		return fmt.Errorf("index: compact %s: %w", ix.path, err)
+	}
+	if err := ix.remine(ctx); err != nil {
+		return fmt.Errorf("index: compact %s: mining abbreviations: %w", ix.path, err)
 	}
 	if err := s.ForceMerge(ctx, compactPlan(ix.maxSegmentDocs)); err != nil {
 		return fmt.Errorf("index: compact %s: %w", ix.path, err)

@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/vnsearch/vnsearch/analyzer"
 	"github.com/vnsearch/vnsearch/corpus"
 )
 
@@ -548,7 +549,7 @@ func TestAddRefusesArticlesWithoutID(t *testing.T) {
 func TestSnippetCut(t *testing.T) {
 	long := strings.Repeat("Mở đầu bài viết dài dòng. ", 20) + "Đoạn này nói về ma túy ở giữa. " + strings.Repeat("Kết thúc bài viết dài dòng. ", 20)
 	m := newMatcher(mustPlan(t, "ma túy"))
-	text, highlights := cut(long, m.find(long))
+	text, highlights := cut(long, m.find(long, nil))
 	if !strings.HasPrefix(text, ellipsis) || !strings.HasSuffix(text, ellipsis) {
 		t.Errorf("snippet %q: want ellipses at both cut ends", text)
 	}
@@ -567,7 +568,7 @@ func TestSnippetCut(t *testing.T) {
 		t.Errorf("snippet %q is not cut at a word boundary", inner)
 	}
 	// Folded matches are highlighted too.
-	if spans := m.find("Mà tùy theo"); len(spans) != 2 {
+	if spans := m.find("Mà tùy theo", nil); len(spans) != 2 {
 		t.Errorf("folded matches: %v", spans)
 	}
 }
@@ -953,5 +954,104 @@ func TestPartialMatchesHoldEnough(t *testing.T) {
 	res, err := ix.Search(context.Background(), Request{Query: "ha giang"})
 	if err != nil || res.Total != 1 {
 		t.Errorf("ha giang: total %d, %v; want 1", res.Total, err)
+	}
+}
+
+// TestPlainSyllablesAsTyped is issue 13's: in a query that carries
+// diacritics, a syllable typed plain is taken as plain for ranking and
+// highlighting, and still matches its marked forms when nothing better
+// exists.
+func TestPlainSyllablesAsTyped(t *testing.T) {
+	ix, seed := seedIndex(t)
+	// highlighted returns the folded-"thanh" words a hit's snippet marks.
+	highlighted := func(h Hit) []string {
+		var out []string
+		for _, s := range h.Highlights {
+			for _, w := range strings.Fields(h.Snippet[s[0]:s[1]]) {
+				if analyzer.Fold(strings.ToLower(w)) == "thanh" {
+					out = append(out, w)
+				}
+			}
+		}
+		return out
+	}
+	hits := search(t, ix, "Quách Thanh Côn")
+	if !sameSet(hitIDs(hits), []string{seed["001"], seed["003"]}) {
+		t.Fatalf("Quách Thanh Côn: %v, want only the two articles about him", hitIDs(hits))
+	}
+	for _, h := range hits {
+		if words := highlighted(h); len(words) == 0 || slices.ContainsFunc(words, func(w string) bool { return w != "Thanh" }) {
+			t.Errorf("Quách Thanh Côn: %s highlights %q in %q; want only \"Thanh\"", h.ID, words, h.Snippet)
+		}
+	}
+	// The article view: "chân thành" is not the Thanh asked for.
+	a, err := ix.Get(context.Background(), seed["001"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	hl, err := NewHighlighter("Quách Thanh Côn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hl = hl.Within(append([]string{a.Title, a.Summary}, a.Paragraphs...)...)
+	sawThanh := false
+	for _, p := range a.Paragraphs {
+		for _, s := range hl.Highlights(p) {
+			w := p[s[0]:s[1]]
+			if strings.Contains(w, "thành") || strings.Contains(w, "Thành") {
+				t.Errorf("article view highlights %q", w)
+			}
+			sawThanh = sawThanh || strings.Contains(w, "Thanh")
+		}
+	}
+	if !sawThanh {
+		t.Error("article view highlights no Thanh")
+	}
+
+	// An article that only says "Thành" still matches, when nothing better
+	// does, highlighted; it ranks below the two holding the name as typed,
+	// though it is short and holds it in its title.
+	addArticles(t, ix, article("thanh", "Ông Quách Thành Côn về thăm quê",
+		"Ông Quách Thành Côn chân thành cảm ơn bà con."))
+	hits = search(t, ix, "Quách Thanh Côn")
+	if len(hits) != 3 || hits[2].ID != "thanh" {
+		t.Errorf("Quách Thanh Côn: %v, want the seeds, then the article saying Thành", hitIDs(hits))
+	} else if words := highlighted(hits[2]); !slices.Contains(words, "Thành") {
+		t.Errorf("Quách Thanh Côn: the article saying Thành highlights %q in %q", words, hits[2].Snippet)
+	}
+	if hits := search(t, ix, "Quách Thành Côn"); len(hits) == 0 || hits[0].ID != "thanh" {
+		t.Errorf("Quách Thành Côn: %v, want the article saying Thành first", hitIDs(hits))
+	}
+	// Without diacritics, nothing is taken as typed.
+	if hits := search(t, ix, "quach thanh con"); len(hits) != 3 {
+		t.Errorf("quach thanh con: %v, want all three", hitIDs(hits))
+	}
+}
+
+func TestMarkedForms(t *testing.T) {
+	for folded, want := range map[string][]string{
+		"thanh": {"thành", "thánh", "thạnh", "thảnh", "thãnh"},
+		"duong": {"đường", "dương", "dưỡng", "đương"},
+		"giang": {"giảng", "giáng", "giàng"},
+		"hoa":   {"hòa", "hoá", "họa", "hoà"},
+	} {
+		forms, ok := markedForms(folded)
+		if !ok {
+			t.Errorf("%s: no forms", folded)
+			continue
+		}
+		for _, w := range want {
+			if !slices.Contains(forms, analyzer.Normalize(w)) {
+				t.Errorf("%s: forms %q lack %q", folded, forms, w)
+			}
+		}
+		for _, f := range forms {
+			if analyzer.Fold(f) != folded || !isMarked(f) {
+				t.Errorf("%s: form %q", folded, f)
+			}
+		}
+	}
+	if forms, ok := markedForms("2015"); !ok || len(forms) != 0 {
+		t.Errorf("2015: %q, %v; want no forms", forms, ok)
 	}
 }

@@ -50,7 +50,9 @@ type Params struct {
 	// IDF-weighted share of what the boost rewards:
 	//
 	// ExactBoost: in keyword queries, the syllables typed with diacritics
-	// held as typed. (Verbose queries weigh them in the first pass.)
+	// held as typed, and in a query carrying diacritics the syllables
+	// typed plain held plain. (Verbose queries weigh the marked ones in
+	// the first pass.)
 	ExactBoost float64 `param:"exact_boost"`
 	// PairBoost: the query's adjacent syllable pairs standing side by
 	// side in the document, as the syllables of a Vietnamese word do.
@@ -77,6 +79,10 @@ type Params struct {
 	// holding one of them often.
 	PassageK1 float64 `param:"passage_k1"`
 	PassageB  float64 `param:"passage_b"`
+	// SynonymWeight is what an article found by another form of a
+	// synonym than the one typed scores, as a share of its score (see
+	// expand.go): below 1, the form typed ranks first.
+	SynonymWeight float64 `param:"synonym_weight"`
 }
 
 // DefaultParams returns the parameters vnsearch ranks with unless told
@@ -102,6 +108,7 @@ func DefaultParams() Params {
 		PassagePairs:         1,
 		PassageK1:            1.2,
 		PassageB:             0.75,
+		SynonymWeight:        0.5,
 	}
 }
 
@@ -166,6 +173,7 @@ func (p Params) Validate() error {
 	check(p.BM25B >= 0 && p.BM25B <= 1, "bm25_b must be 0 to 1")
 	check(p.PassageK1 > 0 && p.PassageK1 <= 100, "passage_k1 must be in (0, 100]")
 	check(p.PassageB >= 0 && p.PassageB <= 1, "passage_b must be 0 to 1")
+	check(p.SynonymWeight >= 0 && p.SynonymWeight <= 1, "synonym_weight must be 0 to 1")
 	for _, w := range []struct {
 		name string
 		v    float64

@@ -19,9 +19,10 @@ import (
 // rescore — refines the best Params.RescoreDepth candidates, reading term
 // postings directly, at those documents only. For a keyword query,
 // documents holding every syllable come first, and among them those
-// holding more of the syllables typed with diacritics, as typed; each score
-// is multiplied by 1 + ExactBoost × the share of those syllables held as
-// typed. For every query, each score is multiplied by 1 + PairBoost × the
+// holding more of the syllables as typed — those typed with diacritics held
+// with them, and, in a query that carries diacritics, those typed plain
+// held plain (see plain.go); each score is multiplied by 1 + ExactBoost ×
+// the share of those syllables held as typed. For every query, each score is multiplied by 1 + PairBoost × the
 // share of the query's adjacent syllable pairs standing side by side in
 // the document too, by 1 + TitleBoost × the share of its syllables found
 // in the title, and by 1 + LeadBoost × the share found in the lead. Shares
@@ -40,9 +41,14 @@ type ranker struct {
 	// exactWeight is, per syllable typed with diacritics, the IDF of its
 	// exact form in the exact field (verbose queries score it).
 	exactWeight []float64
+	// forms are, per plain syllable, its marked forms (see readPlain).
+	forms [][]string
 	// matches are, per segment, the documents the first pass counted,
 	// when the search wants facets; nil otherwise.
 	matches []*roaring.Bitmap
+	// countBound, when set, bounds the phrase checks of the count below
+	// MaxCounted (see maxCounted).
+	countBound int
 }
 
 func newRanker(snap *snapshot, q *analyzedQuery, p Params) (*ranker, error) {
@@ -97,6 +103,11 @@ func (r *ranker) rescore(top []candidate) error {
 	if err := r.gather(top); err != nil {
 		return err
 	}
+	if !r.q.verbose {
+		if err := r.readPlain(top); err != nil {
+			return err
+		}
+	}
 	boost := r.p.PassageBoost
 	if r.q.question {
 		boost = r.p.QuestionPassageBoost
@@ -125,10 +136,18 @@ func (r *ranker) rescore(top []candidate) error {
 func (r *ranker) factor(e *evidence) float64 {
 	f := 1.0
 	if len(r.q.marked) > 0 && !r.q.verbose {
+		// The syllables typed with diacritics held with them, and those
+		// typed plain held plain.
 		var held, all float64
 		for j, i := range r.q.marked {
 			all += r.weight[i]
 			if e.exact[j] {
+				held += r.weight[i]
+			}
+		}
+		for k, i := range r.q.plain {
+			all += r.weight[i]
+			if k < len(e.plain) && e.plain[k] {
 				held += r.weight[i]
 			}
 		}

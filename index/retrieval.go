@@ -289,7 +289,7 @@ func (r *ranker) count(c *constraints, matches func(sv *segView) (*roaring.Bitma
 		}
 		it := bm.Iterator()
 		for it.HasNext() {
-			if checked == MaxCounted {
+			if checked == r.maxCounted() {
 				r.keep(i, counted)
 				return total, true, nil
 			}
@@ -312,6 +312,15 @@ func (r *ranker) count(c *constraints, matches func(sv *segView) (*roaring.Bitma
 		r.keep(i, counted)
 	}
 	return total, false, nil
+}
+
+// maxCounted is the most documents whose phrases a count of this ranker
+// checks: MaxCounted, unless the search set less (countBound).
+func (r *ranker) maxCounted() int {
+	if r.countBound > 0 {
+		return min(r.countBound, MaxCounted)
+	}
+	return MaxCounted
 }
 
 // keep records a segment's counted matches when the search wants them

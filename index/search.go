@@ -56,6 +56,9 @@ type Request struct {
 	// Group, when GroupStory, groups the hits of one story (see
 	// searchStories); From and Size then count groups.
 	Group string
+	// countBound, when set, bounds the phrase checks of the count below
+	// MaxCounted: an alternative query of synonyms sets it (expand.go).
+	countBound int
 	// RescoreCut, when set, replaces Params.RescoreDepth: the second pass
 	// reorders the first-pass candidates that rank at or above the cut.
 	// A cluster sets it to where its shards' candidates together reach
@@ -219,7 +222,15 @@ func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 	if r.Stats != nil {
 		snap.stats = r.Stats
 	}
-	page, first, err := ix.rank(snap, q, params, &r)
+	if alts := ix.alternatives(&r, q, params); len(alts) > 0 {
+		out, err := ix.searchExpanded(snap, &r, q, params, alts)
+		if err != nil {
+			return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
+		}
+		out.TookMS = math.Round(float64(time.Since(start))/float64(time.Microsecond)) / 1000
+		return out, nil
+	}
+	page, first, _, err := ix.rank(snap, q, params, &r, false)
 	if err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
 	}
@@ -233,11 +244,12 @@ func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 }
 
 // rank returns the requested page of candidates, best first, with their
-// evidence, and what the first pass counted.
-func (ix *Index) rank(snap *snapshot, q *analyzedQuery, p Params, r *Request) ([]candidate, firstPass, error) {
+// evidence, and what the first pass counted; with keep, also the
+// documents it counted, per segment.
+func (ix *Index) rank(snap *snapshot, q *analyzedQuery, p Params, r *Request, keep bool) ([]candidate, firstPass, []*roaring.Bitmap, error) {
 	rk, err := newRanker(snap, q, p)
 	if err != nil {
-		return nil, firstPass{}, err
+		return nil, firstPass{}, nil, err
 	}
 	how := chooseRetrieval(q, r.Sort)
 	window := r.From + r.Size
@@ -246,18 +258,19 @@ func (ix *Index) rank(snap *snapshot, q *analyzedQuery, p Params, r *Request) ([
 	}
 	c, err := newConstraints(snap, q, r)
 	if err != nil {
-		return nil, firstPass{}, err
+		return nil, firstPass{}, nil, err
 	}
-	if len(r.Facets) > 0 {
+	if len(r.Facets) > 0 || keep {
 		rk.matches = make([]*roaring.Bitmap, len(snap.segs))
 	}
+	rk.countBound = r.countBound
 	first, err := how.candidates(rk, c, window)
 	if err != nil {
-		return nil, firstPass{}, err
+		return nil, firstPass{}, nil, err
 	}
 	if len(r.Facets) > 0 {
 		if first.facets, err = rk.facets(r.Facets, r.AllFacetValues); err != nil {
-			return nil, firstPass{}, err
+			return nil, firstPass{}, nil, err
 		}
 	}
 	found := first.found
@@ -273,12 +286,12 @@ func (ix *Index) rank(snap *snapshot, q *analyzedQuery, p Params, r *Request) ([
 			found[i].rescored = true
 		}
 		if err := rk.rescore(found[:depth]); err != nil {
-			return nil, firstPass{}, err
+			return nil, firstPass{}, nil, err
 		}
 	}
 	page := found[min(r.From, len(found)):min(r.From+r.Size, len(found))]
 	// The snippets need the evidence of the page's candidates.
-	return page, first, rk.gather(page)
+	return page, first, rk.matches, rk.gather(page)
 }
 
 // maxParallel is how many goroutines a search runs at once.

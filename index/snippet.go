@@ -19,16 +19,27 @@ const (
 const ellipsis = "…"
 
 // matcher finds a query's syllables in text as the index matched them:
-// folded, so that every diacritic variant is highlighted.
+// folded, so that every diacritic variant is highlighted — except that a
+// plain syllable of a query that carries diacritics (see plain.go) stands
+// out only where written plain, when the text holds it so.
 type matcher struct {
 	q      *analyzedQuery
 	folded map[string]bool
+	// plain are the folded forms of the query's plain syllables that no
+	// marked syllable of the query shares.
+	plain map[string]bool
 }
 
 func newMatcher(q *analyzedQuery) *matcher {
-	m := &matcher{q: q, folded: map[string]bool{}}
+	m := &matcher{q: q, folded: map[string]bool{}, plain: map[string]bool{}}
 	for _, t := range q.syllables {
 		m.folded[t.folded] = true
+	}
+	for _, i := range q.plain {
+		m.plain[q.syllables[i].folded] = true
+	}
+	for _, i := range q.marked {
+		delete(m.plain, q.syllables[i].folded)
 	}
 	return m
 }
@@ -36,11 +47,29 @@ func newMatcher(q *analyzedQuery) *matcher {
 // span is a match: [start, end) bytes of the text.
 type span struct{ start, end int }
 
-// find returns where the query's syllables stand in text.
-func (m *matcher) find(text string) []span {
+// heldPlain returns the folded forms of the plain syllables (m.plain)
+// that texts hold written plain.
+func (m *matcher) heldPlain(texts ...string) map[string]bool {
+	held := map[string]bool{}
+	if len(m.plain) == 0 {
+		return held
+	}
+	for _, text := range texts {
+		for _, s := range analyzer.Syllables(text) {
+			if m.plain[s.Folded] && !isMarked(s.Exact) {
+				held[s.Folded] = true
+			}
+		}
+	}
+	return held
+}
+
+// find returns where the query's syllables stand in text; those of held
+// (see heldPlain) only where written plain.
+func (m *matcher) find(text string, held map[string]bool) []span {
 	var spans []span
 	for _, s := range analyzer.Syllables(text) {
-		if m.folded[s.Folded] {
+		if m.folded[s.Folded] && !(held[s.Folded] && isMarked(s.Exact)) {
 			spans = append(spans, span{s.Start, s.End})
 		}
 	}
@@ -91,34 +120,84 @@ func (m *matcher) snippet(a *corpus.Article, ev *evidence) (paragraph int, text 
 	}
 	u := &units[best]
 	source := unitText(a, u)
-	text, highlights = cut(source, matchedSpans(source, ev, best))
+	text, highlights = cut(source, matchedSpans(source, ev, best, m.plainOnly(a, ev)))
 	return u.para, text, highlights
 }
 
 // matchedSpans returns where the query's syllables stand in the text of
 // unit u, from the positions the evidence holds: the text is scanned for
-// token boundaries only, not analyzed again.
-func matchedSpans(text string, ev *evidence, u int) []span {
-	var ordinals []int
+// token boundaries only, not analyzed again — but for the syllables
+// plainOnly marks, whose occurrences count only where written plain.
+func matchedSpans(text string, ev *evidence, u int, plainOnly []bool) []span {
+	type match struct{ ordinal, syllable int }
+	var matches []match
 	first := ev.layout.units[u].pos
-	for _, occ := range ev.at {
+	for i, occ := range ev.at {
 		for _, o := range occ {
 			if o.unit == u {
-				ordinals = append(ordinals, o.pos-first)
+				matches = append(matches, match{o.pos - first, i})
 			}
 		}
 	}
-	if len(ordinals) == 0 {
+	if len(matches) == 0 {
 		return nil
 	}
 	tokens := analyzer.Spans(text)
-	spans := make([]span, 0, len(ordinals))
-	for _, k := range ordinals {
-		if k >= 0 && k < len(tokens) {
-			spans = append(spans, span{tokens[k][0], tokens[k][1]})
+	spans := make([]span, 0, len(matches))
+	for _, mt := range matches {
+		k := mt.ordinal
+		if k < 0 || k >= len(tokens) {
+			continue
 		}
+		if mt.syllable < len(plainOnly) && plainOnly[mt.syllable] && !writtenPlain(text[tokens[k][0]:tokens[k][1]]) {
+			continue
+		}
+		spans = append(spans, span{tokens[k][0], tokens[k][1]})
 	}
 	return mergeSpans(spans)
+}
+
+// plainOnly reports, per syllable of the query, whether only its plain
+// occurrences count as it in article a: a plain syllable (m.plain) that
+// the article holds written plain. Only the units holding the syllable
+// are scanned, for token boundaries.
+func (m *matcher) plainOnly(a *corpus.Article, ev *evidence) []bool {
+	out := make([]bool, len(m.q.syllables))
+	if len(m.plain) == 0 {
+		return out
+	}
+	tokens := map[int][][2]int{}
+	for _, i := range m.q.plain {
+		if !m.plain[m.q.syllables[i].folded] {
+			continue
+		}
+		for _, o := range ev.at[i] {
+			if o.unit < 0 {
+				continue
+			}
+			u := &ev.layout.units[o.unit]
+			text := unitText(a, u)
+			spans, ok := tokens[o.unit]
+			if !ok {
+				spans = analyzer.Spans(text)
+				tokens[o.unit] = spans
+			}
+			if k := o.pos - u.pos; k >= 0 && k < len(spans) && writtenPlain(text[spans[k][0]:spans[k][1]]) {
+				out[i] = true
+				break
+			}
+		}
+	}
+	return out
+}
+
+// writtenPlain reports whether a token is written without diacritics.
+func writtenPlain(token string) bool {
+	if !isMarked(token) {
+		return true
+	}
+	s := analyzer.Syllables(token)
+	return len(s) > 0 && !isMarked(s[0].Exact)
 }
 
 // bestUnit returns the unit where the query matches best among those

@@ -50,7 +50,8 @@ type app struct {
 	getenv               func(string) string
 	stdoutTTY, stderrTTY bool
 
-	indexFlag string // --index
+	indexFlag    string // --index
+	synonymsFlag string // --synonyms
 
 	// started is set once a command's own code runs; an error before
 	// that came from parsing the command line. command is its name.
@@ -125,6 +126,8 @@ search and serve build it from the five seed articles embedded in vnsearch.`,
 	root.SetErr(a.stderr)
 	root.PersistentFlags().StringVar(&a.indexFlag, "index", "",
 		"index directory (default $VNSEARCH_INDEX, else "+defaultIndexHint+")")
+	root.PersistentFlags().StringVar(&a.synonymsFlag, "synonyms", "",
+		"a synonyms file (Solr's format: \"a, b, c\" or \"a => b\" a line), searched beside the built-in and mined ones")
 
 	// Every subcommand; help lists them by name.
 	commands := []func(*app) *cobra.Command{
@@ -132,6 +135,7 @@ search and serve build it from the five seed articles embedded in vnsearch.`,
 		newSearchCommand,
 		newSuggestCommand,
 		newAnalyzeCommand,
+		newSynonymsCommand,
 		newGetCommand,
 		newDeleteCommand,
 		newStatsCommand,

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/vnsearch/vnsearch/corpus"
@@ -112,14 +113,18 @@ func (a *app) open(loc indexLocation, readOnly, create bool, busyHint string) (*
 		ix  *index.Index
 		err error
 	)
+	syn, err := a.userSynonyms()
+	if err != nil {
+		return nil, err
+	}
 	if create {
 		existed := index.Exists(loc.path)
-		ix, err = index.OpenOrCreate(loc.path)
+		ix, err = index.OpenOrCreateWith(loc.path, index.Options{Synonyms: syn})
 		if err == nil && !existed {
 			fmt.Fprintf(a.stderr, "vnsearch: created a new index at %s\n", loc.path)
 		}
 	} else {
-		ix, err = index.Open(loc.path, index.Options{ReadOnly: readOnly})
+		ix, err = index.Open(loc.path, index.Options{ReadOnly: readOnly, Synonyms: syn})
 	}
 	switch {
 	case err == nil:
@@ -163,4 +168,43 @@ func (a *app) releaseHolder() {
 		fmt.Fprintf(a.stderr, "vnsearch: warning: %v\n", err)
 	}
 	a.held = ""
+}
+
+// userSynonyms reads the --synonyms file; nil without one. A file with
+// lines that cannot be read is an error naming each of them.
+func (a *app) userSynonyms() (*index.Synonyms, error) {
+	syn, errs, err := a.readSynonyms()
+	if err != nil {
+		return nil, err
+	}
+	if len(errs) > 0 {
+		return nil, synonymsError(errs)
+	}
+	return syn, nil
+}
+
+// readSynonyms reads the --synonyms file, returning its bad lines apart.
+func (a *app) readSynonyms() (*index.Synonyms, []error, error) {
+	if a.synonymsFlag == "" {
+		return nil, nil, nil
+	}
+	f, err := os.Open(a.synonymsFlag)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--synonyms: %w", err)
+	}
+	defer f.Close()
+	syn, errs := index.ParseSynonyms(f, a.synonymsFlag)
+	return syn, errs, nil
+}
+
+func synonymsError(errs []error) error {
+	msgs := make([]string, len(errs))
+	for i, e := range errs {
+		msgs[i] = e.Error()
+	}
+	what := "bad lines"
+	if len(errs) == 1 {
+		what = "bad line"
+	}
+	return fmt.Errorf("--synonyms: %d %s:\n%s", len(errs), what, strings.Join(msgs, "\n"))
 }

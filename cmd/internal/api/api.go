@@ -86,6 +86,14 @@ func Analyze(text string, folded bool) ([]analyzer.Token, error) {
 	return tokens, nil
 }
 
+// Analyzed is the answer of GET /analyze?expand=true and of `vnsearch
+// analyze --json --expand`: the tokens of a text, and the other forms a
+// search for it is searched as (synonyms).
+type Analyzed struct {
+	Tokens     []analyzer.Token  `json:"tokens"`
+	Expansions []index.Expansion `json:"expansions"`
+}
+
 // ParseBool reads a boolean parameter: 1, t, true, on, yes (any case) or
 // 0, f, false, off, no; empty is false.
 func ParseBool(name, s string) (bool, error) {

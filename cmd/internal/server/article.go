@@ -46,8 +46,17 @@ func (s *Server) articlePage(w http.ResponseWriter, r *http.Request) error {
 	q := query.Get("q")
 	hl := &index.Highlighter{}
 	if strings.TrimSpace(q) != "" {
+		// What the search also ran for q (synonyms) stands out too.
+		var alts []string
+		if ex, ok := s.ix.(expander); ok {
+			if exps, err := ex.Expansions(q); err == nil {
+				for _, e := range exps {
+					alts = append(alts, e.Query)
+				}
+			}
+		}
 		var err error
-		if hl, err = index.NewHighlighter(q); err != nil {
+		if hl, err = index.NewHighlighter(q, alts...); err != nil {
 			return s.articleError(w, r, m, err)
 		}
 	}
@@ -62,6 +71,9 @@ func (s *Server) articlePage(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		return err
+	}
+	if strings.TrimSpace(q) != "" {
+		hl = hl.Within(append([]string{a.Title, a.Summary}, a.Paragraphs...)...)
 	}
 	mark := func(text string) []api.Segment {
 		if strings.TrimSpace(q) == "" {

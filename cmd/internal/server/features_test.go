@@ -336,3 +336,17 @@ func TestArticleView(t *testing.T) {
 	status, header, body = f.do("GET", "/a/x%01y", "", nil)
 	wantError(t, "bad ID", status, http.StatusBadRequest, header, body)
 }
+
+// TestArticleViewHighlightsSynonyms: an article found by another form of
+// a synonym than the one typed shows that form marked.
+func TestArticleViewHighlightsSynonyms(t *testing.T) {
+	f := newFixture(t, Config{})
+	a := corpus.Article{ID: "uyban", Title: "Ủy ban nhân dân tỉnh họp", Paragraphs: []string{"Ủy ban nhân dân tỉnh Yên Bái họp về mưa lũ."}}
+	if _, err := f.ix.Add(context.Background(), []corpus.Article{a}); err != nil {
+		t.Fatal(err)
+	}
+	status, page := f.getPageWith("/a/uyban?q=ubnd", map[string]string{"Accept": "text/html"})
+	if status != http.StatusOK || !strings.Contains(page, `<p id="p0"><mark>Ủy ban nhân dân</mark> tỉnh Yên Bái`) {
+		t.Errorf("status %d; article view: %s", status, section(page, "<article>", "</article>"))
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vnsearch/vnsearch/cmd/internal/api"
@@ -114,7 +115,12 @@ func (s *Server) searchError(ctx context.Context, where string) error {
 	return &statusError{http.StatusServiceUnavailable, msg + "; try again, or with fewer or rarer words"}
 }
 
-// GET /analyze?text=&folded=
+// expander is a store that tells what a query is searched as.
+type expander interface {
+	Expansions(query string) ([]index.Expansion, error)
+}
+
+// GET /analyze?text=&folded=&expand=
 func (s *Server) analyze(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	if !q.Has("text") {
@@ -124,11 +130,32 @@ func (s *Server) analyze(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	expand, err := api.ParseBool("expand", q.Get("expand"))
+	if err != nil {
+		return err
+	}
 	tokens, err := api.Analyze(q.Get("text"), folded)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, tokens)
+	if !expand {
+		writeJSON(w, http.StatusOK, tokens)
+		return nil
+	}
+	out := api.Analyzed{Tokens: tokens, Expansions: []index.Expansion{}}
+	if text := q.Get("text"); strings.TrimSpace(text) != "" {
+		// An index knows its mined synonyms; another store (a cluster)
+		// is asked the built-in ones.
+		if ex, ok := s.ix.(expander); ok {
+			out.Expansions, err = ex.Expansions(text)
+		} else {
+			out.Expansions, err = index.ExpandQuery(text)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

@@ -254,7 +254,14 @@ func TestAnalyzeRoute(t *testing.T) {
 	if !strings.Contains(string(body), `"túy"`) {
 		t.Errorf("unfolded: %s", body)
 	}
-	for _, q := range []string{"", "text=x&folded=maybe", "text=" + strings.Repeat("a", api.MaxAnalyzeLength+1)} {
+	// expand=true adds what a search for the text is searched as.
+	_, _, body = f.do("GET", "/analyze?text=ubnd+t%E1%BB%89nh&expand=true", "", nil)
+	wantExpanded := `{"tokens":[{"term":"ubnd","position":1,"start":0,"end":4},{"term":"tỉnh","position":2,"start":5,"end":11}],` +
+		`"expansions":[{"form":"ubnd","as":"Ủy ban nhân dân","query":"tỉnh \"Ủy ban nhân dân\""}]}` + "\n"
+	if string(body) != wantExpanded {
+		t.Errorf("expand: %s, want %s", body, wantExpanded)
+	}
+	for _, q := range []string{"", "text=x&folded=maybe", "text=x&expand=maybe", "text=" + strings.Repeat("a", api.MaxAnalyzeLength+1)} {
 		status, header, body := f.do("GET", "/analyze?"+q, "", nil)
 		wantError(t, "analyze "+q[:min(len(q), 30)], status, http.StatusBadRequest, header, body)
 	}
