@@ -346,7 +346,7 @@ type alternative struct {
 // its query q: none but for a keyword query (see expansions) ranked by
 // relevance on this index alone.
 func (ix *Index) alternatives(r *Request, q *analyzedQuery, p Params) []alternative {
-	if r.Sort != ByRelevance || r.Stats != nil || r.RescoreCut != nil {
+	if r.Sort != ByRelevance || r.Stats != nil || r.RescoreCut != nil || r.AsTyped {
 		return nil
 	}
 	parsed, err := ParseQuery(r.Query)

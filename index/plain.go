@@ -1,6 +1,8 @@
 package index
 
 import (
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+
 	"cmp"
 	"slices"
 	"strings"
@@ -169,15 +171,20 @@ func (r *ranker) frequencies(sv *segView, field string, terms []string, docs []*
 			continue
 		}
 		it := pl.Iterator(true, false, false, nil)
+		// Advance moves past the posting it returns: a posting beyond one
+		// document may be the next document's, so it is kept, not skipped.
+		var p segment.Posting
 		for _, n := range order {
-			p, err := it.Advance(docs[n].doc)
-			if err != nil {
-				return nil, err
+			d := docs[n].doc
+			if p == nil || p.Number() < d {
+				if p, err = it.Advance(d); err != nil {
+					return nil, err
+				}
+				if p == nil {
+					break
+				}
 			}
-			if p == nil {
-				break
-			}
-			if p.Number() == docs[n].doc {
+			if p.Number() == d {
 				out[n] += p.Frequency()
 			}
 		}

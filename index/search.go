@@ -53,6 +53,10 @@ type Request struct {
 	// MaxFacetValues largest: a shard's counts, which a cluster adds up
 	// before it keeps the largest (see SortFacet).
 	AllFacetValues bool
+	// AsTyped searches the query as typed, without the other forms of its
+	// synonyms (see expand.go). A sharded cluster searches so: its shards
+	// do not yet gather the alternatives together.
+	AsTyped bool
 	// Group, when GroupStory, groups the hits of one story (see
 	// searchStories); From and Size then count groups.
 	Group string
