@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
@@ -61,10 +62,18 @@ func (ix *Index) Stats(ctx context.Context) (Stats, error) {
 	}
 
 	err = filepath.WalkDir(ix.path, func(_ string, d fs.DirEntry, err error) error {
+		// A segment merged away while the directory is read is gone by
+		// the time its size is asked: it no longer counts.
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
 		if err != nil || d.IsDir() {
 			return err
 		}
 		info, err := d.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
 		if err == nil {
 			st.SizeBytes += info.Size()
 		}
