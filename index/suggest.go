@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"slices"
 	"sort"
@@ -49,13 +50,18 @@ var ErrPreparing = errors.New("suggestions are being prepared")
 const (
 	// suggestMaxSyllables bounds the phrases suggested.
 	suggestMaxSyllables = 4
-	// suggestMaxCounted bounds the phrases counted at once while a table
-	// is built: past it, the rarest are dropped (lossy counting), so that
-	// building takes memory bounded by this, not by the archive.
+	// suggestMaxHashed bounds the phrases counted at once, by hash, while
+	// a table is built: past it, the rarest are dropped (lossy counting),
+	// so that building takes memory bounded by this, not by the archive.
+	suggestMaxHashed = 1 << 20
+	// suggestMaxCounted bounds the phrases kept with their written forms
+	// (those counted often enough by hash), dropping the rarest past it.
 	suggestMaxCounted = 250_000
 	// suggestSmallIndex is the size under which a phrase held by one
 	// title is suggested; larger indexes need two.
 	suggestSmallIndex = 1000
+	// suggestLargeIndex is the size from which a phrase needs three.
+	suggestLargeIndex = 10_000
 	// suggestMinRefresh is the least time between two builds.
 	suggestMinRefresh = 30 * time.Second
 	// suggestExtend is how much of a phrase's count a longer phrase
@@ -184,7 +190,50 @@ func (ix *Index) buildSuggestions(ctx context.Context) (*suggestTable, error) {
 		return nil, err
 	}
 	defer snap.close()
+	// Two passes over the titles: the first counts every phrase by a
+	// hash of its folded form, in little memory; the second keeps, with
+	// their written forms, only the phrases counted often enough.
 	c := newPhraseCounter(suggestMaxCounted)
+	hashed := newHashCounter(suggestMaxHashed)
+	seed := maphash.MakeSeed()
+	titles, err := eachTitle(ctx, snap, func(title string) {
+		c.eachPhrase(title, func(key []byte, _ string, _ bool) {
+			hashed.add(maphash.Bytes(seed, key), 1)
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Titles holding a phrase, at least: one in a small index, two in a
+	// larger one, three in a large one.
+	least := uint32(1)
+	switch {
+	case titles >= suggestLargeIndex:
+		least = 3
+	case titles >= suggestSmallIndex:
+		least = 2
+	}
+	least = max(least, hashed.floor+1)
+	if _, err := eachTitle(ctx, snap, func(title string) {
+		c.eachPhrase(title, func(key []byte, text string, head bool) {
+			if hashed.counts[maphash.Bytes(seed, key)] >= least { // held by enough titles
+				c.add(key, text, head)
+			}
+		})
+		if len(c.counts) > c.max {
+			c.prune()
+		}
+	}); err != nil {
+		return nil, err
+	}
+	t := c.table(c.floor + 1)
+	t.gen, t.built, t.took = gen, time.Now(), time.Since(start)
+	return t, nil
+}
+
+// eachTitle calls fn with the title of every live article of snap and
+// returns how many it read.
+func eachTitle(ctx context.Context, snap *snapshot, fn func(title string)) (uint64, error) {
 	var titles uint64
 	for _, sv := range snap.segs {
 		it := sv.live().Iterator()
@@ -192,25 +241,54 @@ func (ix *Index) buildSuggestions(ctx context.Context) (*suggestTable, error) {
 			doc := uint64(it.Next())
 			if titles%256 == 0 {
 				if err := ctx.Err(); err != nil {
-					return nil, err
+					return titles, err
 				}
 			}
 			// A damaged article says so when read; it has no title to offer.
 			_ = sv.withStored(doc, fieldArticle, func(raw []byte) {
 				if title, err := packedTitle(raw); err == nil {
-					c.addTitle(title)
+					fn(title)
 					titles++
 				}
 			})
 		}
 	}
-	least := uint32(2)
-	if titles < suggestSmallIndex {
-		least = 1
+	return titles, nil
+}
+
+// phraseWeight is what one occurrence of a phrase counts: a title it
+// heads counts twice.
+func phraseWeight(head bool) uint32 {
+	if head {
+		return 2
 	}
-	t := c.table(max(least, c.floor+1))
-	t.gen, t.built, t.took = gen, time.Now(), time.Since(start)
-	return t, nil
+	return 1
+}
+
+// hashCounter counts phrases by hash in bounded memory, dropping the
+// rarest past max as phraseCounter does.
+type hashCounter struct {
+	max    int
+	floor  uint32
+	counts map[uint64]uint32
+}
+
+func newHashCounter(max int) *hashCounter {
+	return &hashCounter{max: max, counts: make(map[uint64]uint32)}
+}
+
+func (h *hashCounter) add(key uint64, n uint32) {
+	h.counts[key] += n
+	if len(h.counts) > h.max {
+		for len(h.counts) > h.max/2 {
+			h.floor++
+			for k, c := range h.counts {
+				if c <= h.floor {
+					delete(h.counts, k)
+				}
+			}
+		}
+	}
 }
 
 // packedTitle reads the title of a stored article, inflating only what
@@ -279,7 +357,10 @@ func newPhraseCounter(max int) *phraseCounter {
 	return &phraseCounter{max: max, counts: make(map[string]*phraseCount)}
 }
 
-func (c *phraseCounter) addTitle(title string) {
+// eachPhrase calls fn with every phrase of a title: its folded key
+// (valid only during the call), its text as written, and whether it
+// heads the title.
+func (c *phraseCounter) eachPhrase(title string, fn func(key []byte, text string, head bool)) {
 	c.folded, c.syl = c.folded[:0], c.syl[:0]
 	analyzer.EachToken(title, func(tv analyzer.TokenView) {
 		if tv.Whole {
@@ -298,9 +379,14 @@ func (c *phraseCounter) addTitle(title string) {
 			if j > i && !c.syl[j].joined {
 				break // punctuation between: not one phrase
 			}
-			c.add(c.folded[from:c.syl[j].end], title[c.syl[i].start:c.syl[j].stop], i == 0)
+			fn(c.folded[from:c.syl[j].end], title[c.syl[i].start:c.syl[j].stop], i == 0)
 		}
 	}
+}
+
+// addTitle counts every phrase of a title.
+func (c *phraseCounter) addTitle(title string) {
+	c.eachPhrase(title, c.add)
 	if len(c.counts) > c.max {
 		c.prune()
 	}
@@ -313,13 +399,12 @@ func (c *phraseCounter) add(key []byte, text string, head bool) {
 		c.counts[string(key)] = e
 	}
 	e.titles++
+	e.count += phraseWeight(head)
 	if head {
-		e.count += 2
 		if e.text == "" {
 			e.text = written(text)
 		}
 	} else {
-		e.count++
 		switch {
 		case e.votes == 0:
 			e.text, e.votes = written(text), 1
