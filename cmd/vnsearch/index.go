@@ -117,22 +117,29 @@ appended twice. The exit code is 1 if any publish failed.`,
 	return cmd
 }
 
-// indexSources streams the articles under roots into ix, showing
-// progress on stderr and a summary on stdout.
-func (a *app) indexSources(ctx context.Context, ix *index.Index, roots []string, prune bool, batchSize int) error {
-	start := time.Now()
+// articleMeter starts the progress meter of articles read from roots,
+// its total counted meanwhile (the ETA); stop ends the count.
+func (a *app) articleMeter(ctx context.Context, roots []string) (meter *progress.Meter, stop context.CancelFunc) {
 	interval := progress.PlainInterval
 	if a.stderrTTY {
 		interval = progress.TerminalInterval
 	}
-	meter := progress.Start(a.stderr, a.stderrTTY, "articles", interval)
-	countCtx, stopCounting := context.WithCancel(ctx)
-	defer stopCounting()
+	meter = progress.Start(a.stderr, a.stderrTTY, "articles", interval)
+	countCtx, stop := context.WithCancel(ctx)
 	go func() {
 		if n, ok := countArticles(countCtx, roots); ok {
 			meter.SetTotal(n)
 		}
 	}()
+	return meter, stop
+}
+
+// indexSources streams the articles under roots into ix, showing
+// progress on stderr and a summary on stdout.
+func (a *app) indexSources(ctx context.Context, ix *index.Index, roots []string, prune bool, batchSize int) error {
+	start := time.Now()
+	meter, stopCounting := a.articleMeter(ctx, roots)
+	defer stopCounting()
 
 	var (
 		problems   atomic.Int64

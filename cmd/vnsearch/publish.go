@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/vnsearch/vnsearch/cluster"
-	"github.com/vnsearch/vnsearch/cmd/internal/progress"
 	"github.com/vnsearch/vnsearch/corpus"
 )
 
@@ -36,18 +35,8 @@ func (a *app) publishSources(ctx context.Context, cfg cluster.Config, roots []st
 		return err
 	}
 
-	interval := progress.PlainInterval
-	if a.stderrTTY {
-		interval = progress.TerminalInterval
-	}
-	meter := progress.Start(a.stderr, a.stderrTTY, "articles", interval)
-	countCtx, stopCounting := context.WithCancel(ctx)
+	meter, stopCounting := a.articleMeter(ctx, roots)
 	defer stopCounting()
-	go func() {
-		if n, ok := countArticles(countCtx, roots); ok {
-			meter.SetTotal(n)
-		}
-	}()
 
 	var problems atomic.Int64
 	read, readErr := corpus.Skip(corpus.Articles(ctx, roots...), func(p *corpus.Problem) {

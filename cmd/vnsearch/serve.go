@@ -310,15 +310,7 @@ func (a *app) serve(ctx context.Context, o serveOptions, token string) error {
 		logger.Error("cluster: this node can no longer apply the log", "err", err)
 	case <-ctx.Done():
 	}
-	fmt.Fprintf(a.stderr, "vnsearch: shutting down; finishing the requests in flight\n")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		fmt.Fprintf(a.stderr, "vnsearch: requests still running after %s are canceled\n", shutdownTimeout)
-		cancelRequests()
-		_ = srv.Close()
-	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+	if err := a.shutdown(srv, served, cancelRequests); err != nil {
 		return fmt.Errorf("serving on %s: %w", ln.Addr(), err)
 	}
 	// Wait for the feeds and folders followed, and for handlers still
@@ -335,6 +327,24 @@ func (a *app) serve(ctx context.Context, o serveOptions, token string) error {
 	}
 	fmt.Fprintf(a.stderr, "vnsearch: stopped\n")
 	return stopped
+}
+
+// shutdown stops srv, letting the requests in flight finish for up to
+// shutdownTimeout before canceling them; served is what srv.Serve
+// returned, an error unless it was the shutdown.
+func (a *app) shutdown(srv *http.Server, served <-chan error, cancelRequests context.CancelFunc) error {
+	fmt.Fprintf(a.stderr, "vnsearch: shutting down; finishing the requests in flight\n")
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		fmt.Fprintf(a.stderr, "vnsearch: requests still running after %s are canceled\n", shutdownTimeout)
+		cancelRequests()
+		_ = srv.Close()
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
 
 // electionWait bounds how long a node starting retries what JetStream

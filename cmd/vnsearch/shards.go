@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -141,15 +140,7 @@ func (a *app) serveShards(ctx context.Context, o serveOptions, token string) (bo
 		}
 	case <-ctx.Done():
 	}
-	fmt.Fprintf(a.stderr, "vnsearch: shutting down; finishing the requests in flight\n")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		fmt.Fprintf(a.stderr, "vnsearch: requests still running after %s are canceled\n", shutdownTimeout)
-		cancelRequests()
-		_ = srv.Close()
-	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+	if err := a.shutdown(srv, served, cancelRequests); err != nil {
 		return true, fmt.Errorf("serving on %s: %w", ln.Addr(), err)
 	}
 	handler.Close()
