@@ -158,6 +158,15 @@ func (l *lexicon) pair(a, b uint32) int64 {
 	return c
 }
 
+// followers returns how many forms are counted after a form (in the
+// merged pair counts: the recent changes are left out). The caller holds
+// mu.
+func (l *lexicon) followers(a uint32) int {
+	lo, _ := slices.BinarySearch(l.keys, pairKey(a, 0))
+	hi, _ := slices.BinarySearch(l.keys, pairKey(a+1, 0))
+	return hi - lo
+}
+
 // LexiconStats describes the lexicon.
 type LexiconStats struct {
 	Forms   int   `json:"forms"`   // exact forms counted (more than zero times)
