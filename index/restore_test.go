@@ -68,7 +68,7 @@ func TestRestoreModel(t *testing.T) {
 	}
 	// One syllable alone: its commonest form, unsure.
 	r := l.restore("ma")
-	if len(r.Syllables) != 1 || r.Syllables[0].Restored != "ma" || r.Confidence > 0.8 {
+	if len(r.Syllables) != 1 || r.Syllables[0].Restored != "ma" || r.Confidence >= SuggestMinConfidence {
 		t.Errorf("restore(ma) = %+v, want ma, unsure", r)
 	}
 	if r := l.restore("tuy"); r.Text != "túy" {

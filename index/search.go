@@ -251,21 +251,26 @@ func (ix *Index) search(ctx context.Context, r Request) (*Result, error) {
 	if r.Stats != nil {
 		snap.stats = r.Stats
 	}
+	// Ranked (and highlighted) as the query restored, when it is.
+	rq, rp := q, params
+	if restored, p, ok := ix.restoredQuery(&r, params); ok {
+		rq, rp = restored, p
+	}
 	if alts := ix.alternatives(&r, q, params); len(alts) > 0 {
-		out, err := ix.searchExpanded(snap, &r, q, params, alts)
+		out, err := ix.searchExpanded(snap, &r, rq, rp, alts)
 		if err != nil {
 			return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
 		}
 		out.TookMS = math.Round(float64(time.Since(start))/float64(time.Microsecond)) / 1000
 		return out, nil
 	}
-	page, first, _, err := ix.rank(snap, q, params, &r, false)
+	page, first, _, err := ix.rank(snap, rq, rp, &r, false)
 	if err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
 	}
 	out := &Result{Query: r.Query, Total: first.total, TotalIsLowerBound: first.lowerBound, Hits: make([]Hit, len(page)),
 		Facets: first.facets}
-	if err := snap.hits(q, page, out.Hits); err != nil {
+	if err := snap.hits(rq, page, out.Hits); err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
 	}
 	out.TookMS = math.Round(float64(time.Since(start))/float64(time.Microsecond)) / 1000
