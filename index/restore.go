@@ -309,14 +309,15 @@ func normalize(p []float64) {
 	}
 }
 
-// RestoreMinConfidence is the confidence a restoration needs to rank
-// the search.
+// RestoreMinConfidence is the confidence a restored syllable needs to
+// rank the search.
 const RestoreMinConfidence = 0.5
 
 // restoredQuery returns, for a request whose query restores with enough
 // confidence, the query restored and the parameters to rank it with: a
 // syllable restored ranks as one typed with diacritics does, its weight
-// (ExactBoost, ExactWeight) scaled by the restoration's confidence. Runs
+// (ExactBoost, ExactWeight) scaled by the least confidence of the
+// syllables restored. Runs
 // of words are restored; phrases and exclusions are left as typed. Not
 // for the searches of a cluster's shards, those asked as typed, nor those
 // by date.
@@ -328,17 +329,27 @@ func (ix *Index) restoredQuery(r *Request, p Params) (*analyzedQuery, Params, bo
 	if err != nil {
 		return nil, p, false
 	}
+	// Each syllable restored with enough confidence takes its form; the
+	// others stay as typed.
 	conf, changed := 1.0, false
 	runs := make([]string, len(parsed.Runs))
 	for i, run := range parsed.Runs {
-		res := ix.Restore(run)
-		runs[i] = res.Text
-		if res.Changed {
+		var b strings.Builder
+		last := 0
+		for _, sy := range ix.Restore(run).Syllables {
+			if sy.Restored == sy.Typed || sy.Confidence < RestoreMinConfidence {
+				continue
+			}
 			changed = true
-			conf = min(conf, res.Confidence)
+			conf = min(conf, sy.Confidence)
+			b.WriteString(run[last:sy.Start])
+			b.WriteString(sy.Restored)
+			last = sy.End
 		}
+		b.WriteString(run[last:])
+		runs[i] = b.String()
 	}
-	if !changed || conf < RestoreMinConfidence {
+	if !changed {
 		return nil, p, false
 	}
 	parsed.Runs = runs
