@@ -95,15 +95,29 @@ func (l *lexicon) count(a *corpus.Article, sign int64) {
 	}
 }
 
-// Committed follows a batch of changes (Observer).
+// Committed follows a batch of changes (Observer). The articles are
+// analyzed into a lexicon of their own first, so that searches wait only
+// while its counts are added.
 func (l *lexicon) Committed(added, removed []corpus.Article) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	batch := newLexicon()
 	for i := range removed {
-		l.count(&removed[i], -1)
+		batch.count(&removed[i], -1)
 	}
 	for i := range added {
-		l.count(&added[i], 1)
+		batch.count(&added[i], 1)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ids := make([]uint32, len(batch.forms))
+	for id, form := range batch.forms {
+		ids[id] = l.id([]byte(form), []byte(batch.folded[id]))
+		l.uni[ids[id]] += batch.uni[id]
+	}
+	l.total += batch.total
+	for k, c := range batch.delta {
+		if c != 0 {
+			l.delta[pairKey(ids[k>>32], ids[uint32(k)])] += c
+		}
 	}
 	if len(l.delta) > 1<<16+len(l.keys)/8 {
 		l.compact()
