@@ -136,3 +136,30 @@ func TestLexiconFollowsChanges(t *testing.T) {
 		t.Errorf("counted again: %v %v, want %v %v", uni, pairs, uni1, pairs1)
 	}
 }
+
+func TestRestoreWhileWriting(t *testing.T) {
+	ix, _ := seedIndex(t)
+	ctx := context.Background()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 20 {
+			id := string(rune('a' + i))
+			addArticles(t, ix, article(id, "Ma túy tổng hợp", "Đường dây ma túy lớn bị triệt phá."))
+			if _, err := ix.Delete(ctx, id); err != nil {
+				t.Error(err)
+			}
+		}
+	}()
+	for range 50 {
+		res, err := ix.Search(ctx, Request{Query: "ma tuy", Size: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.DidYouMean != "ma túy" {
+			t.Errorf("did_you_mean %q", res.DidYouMean)
+		}
+		_ = ix.Lexicon()
+	}
+	<-done
+}
