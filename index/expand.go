@@ -371,7 +371,7 @@ func (ix *Index) alternatives(r *Request, q *analyzedQuery, p Params) []alternat
 		if err != nil {
 			continue
 		}
-		out = append(out, alternative{aq, pa})
+		out = append(out, alternative{q: aq, p: pa})
 	}
 	return out
 }

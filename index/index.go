@@ -64,6 +64,7 @@ type Index struct {
 	files          *storedFiles // segment files stored fields are read from
 	observer       Observer
 	observing      sync.Mutex // one Committed call at a time
+	lex            *lexicon   // for restoring diacritics (lexicon.go)
 
 	// generation counts the batches committed since the index opened:
 	// what is built from its articles (suggestions) knows when it is stale.
@@ -186,6 +187,10 @@ func newIndex(b bleve.Index, path string, opts Options) (*Index, error) {
 		_ = b.Close()
 		return nil, fmt.Errorf("index: open %s: %w", path, err)
 	}
+	if err := ix.openLexicon(); err != nil {
+		_ = b.Close()
+		return nil, fmt.Errorf("index: open %s: lexicon: %w", path, err)
+	}
 	return ix, nil
 }
 
@@ -245,8 +250,11 @@ func (ix *Index) Close() error {
 		ix.stop()
 		ix.background.Wait()
 		ix.files.close()
+		lexErr := ix.saveLexicon()
 		if err := ix.bleve.Close(); err != nil {
 			ix.closeErr = fmt.Errorf("index: close %s: %w", ix.path, err)
+		} else if lexErr != nil {
+			ix.closeErr = fmt.Errorf("index: close %s: lexicon: %w", ix.path, lexErr)
 		}
 	})
 	return ix.closeErr

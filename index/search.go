@@ -99,6 +99,10 @@ type Result struct {
 	// many shards there are and how many answered: fewer answered means
 	// the hits, totals and facets are those of the shards that did.
 	Shards *ShardsAnswered `json:"shards,omitempty"`
+	// DidYouMean, for a query typed without (some) diacritics, is the
+	// query with them restored (see restore.go), offered to the reader;
+	// empty when there is nothing to offer.
+	DidYouMean string `json:"did_you_mean,omitempty"`
 }
 
 // ShardsAnswered counts the shards of a search.
@@ -206,6 +210,27 @@ func (r *Request) check() error {
 
 // Search runs a request. Errors wrapping ErrBadQuery are the caller's.
 func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
+	out, err := ix.search(ctx, r)
+	if err == nil {
+		out.DidYouMean = ix.didYouMean(&r)
+	}
+	return out, err
+}
+
+// didYouMean returns the restored query to offer, if any: not for the
+// searches of a cluster's shards nor those asked as typed.
+func (ix *Index) didYouMean(r *Request) string {
+	if r.Stats != nil || r.RescoreCut != nil || r.AsTyped {
+		return ""
+	}
+	res := ix.Restore(r.Query)
+	if !res.Changed || res.Confidence < SuggestMinConfidence {
+		return ""
+	}
+	return res.Text
+}
+
+func (ix *Index) search(ctx context.Context, r Request) (*Result, error) {
 	if r.Group != "" {
 		return ix.searchStories(ctx, r)
 	}
@@ -226,21 +251,26 @@ func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 	if r.Stats != nil {
 		snap.stats = r.Stats
 	}
+	// Ranked (and highlighted) as the query restored, when it is.
+	rq, rp := q, params
+	if restored, p, ok := ix.restoredQuery(&r, params); ok {
+		rq, rp = restored, p
+	}
 	if alts := ix.alternatives(&r, q, params); len(alts) > 0 {
-		out, err := ix.searchExpanded(snap, &r, q, params, alts)
+		out, err := ix.searchExpanded(snap, &r, rq, rp, alts)
 		if err != nil {
 			return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
 		}
 		out.TookMS = math.Round(float64(time.Since(start))/float64(time.Microsecond)) / 1000
 		return out, nil
 	}
-	page, first, _, err := ix.rank(snap, q, params, &r, false)
+	page, first, _, err := ix.rank(snap, rq, rp, &r, false)
 	if err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
 	}
 	out := &Result{Query: r.Query, Total: first.total, TotalIsLowerBound: first.lowerBound, Hits: make([]Hit, len(page)),
 		Facets: first.facets}
-	if err := snap.hits(q, page, out.Hits); err != nil {
+	if err := snap.hits(rq, page, out.Hits); err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
 	}
 	out.TookMS = math.Round(float64(time.Since(start))/float64(time.Microsecond)) / 1000

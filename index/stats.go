@@ -25,6 +25,9 @@ type Stats struct {
 	Oldest  corpus.Date `json:"oldest"`
 	Newest  corpus.Date `json:"newest"`
 	Version string      `json:"mapping_version"`
+	// Lexicon describes the lexicon kept for restoring diacritics
+	// (lexicon.go), its memory included.
+	Lexicon *LexiconStats `json:"lexicon,omitempty"`
 }
 
 // SourceCount is the number of articles of one outlet.
@@ -39,6 +42,10 @@ const maxStatsSources = 50
 // finds its date range.
 func (ix *Index) Stats(ctx context.Context) (Stats, error) {
 	st := Stats{Version: MappingVersion}
+	if ix.lex != nil {
+		lx := ix.lex.stats()
+		st.Lexicon = &lx
+	}
 	n, err := ix.bleve.DocCount()
 	if err != nil {
 		return st, fmt.Errorf("index: stats: %w", err)

@@ -211,7 +211,7 @@ func (ix *Index) Apply(ctx context.Context, ops Ops) (Applied, error) {
 		return Applied{}, err
 	}
 	var told, removed []corpus.Article
-	if ix.observer != nil {
+	if ix.observer != nil || ix.lex != nil {
 		if told, removed, err = ix.observed(ctx, ops, ids, latest, stamps, docs); err != nil {
 			return Applied{}, err
 		}
@@ -219,9 +219,14 @@ func (ix *Index) Apply(ctx context.Context, ops Ops) (Applied, error) {
 	if err := ix.commit(batch, slot, delta); err != nil {
 		return Applied{}, fmt.Errorf("index: write batch of %d: %w", batch.Size(), err)
 	}
-	if ix.observer != nil && (len(told) > 0 || len(removed) > 0) {
+	if len(told) > 0 || len(removed) > 0 {
 		ix.observing.Lock()
-		ix.observer.Committed(told, removed)
+		if ix.lex != nil {
+			ix.lex.Committed(told, removed)
+		}
+		if ix.observer != nil {
+			ix.observer.Committed(told, removed)
+		}
 		ix.observing.Unlock()
 	}
 	return out, nil

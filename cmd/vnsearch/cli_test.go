@@ -96,6 +96,12 @@ func TestIndexAndSearch(t *testing.T) {
 	if folded.Query != "ma tuy" {
 		t.Errorf("arguments joined into %q, want \"ma tuy\"", folded.Query)
 	}
+	if folded.DidYouMean != "ma túy" || exact.DidYouMean != "" {
+		t.Errorf("did_you_mean: %q for ma tuy, %q for ma túy; want ma túy and none", folded.DidYouMean, exact.DidYouMean)
+	}
+	if out := mustRun(t, nil, "search", "--index", idx, "ma tuy").stdout; !strings.Contains(out, "Did you mean: ma túy\n") {
+		t.Errorf("search ma tuy printed no suggestion:\n%s", out)
+	}
 
 	page := decodeSearch(t, mustRun(t, nil, "search", "--index", idx, "--json", "-n", "2", "--from", "1", "ma túy").stdout)
 	if len(page.Hits) != 2 || page.Hits[0].ID != exact.Hits[1].ID {

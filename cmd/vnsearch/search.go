@@ -91,6 +91,7 @@ type cliText struct {
 	sameStory       string // %s: how many others
 	facetHeading    string
 	facets          map[string]string
+	didYouMean      string // %s: the query restored
 }
 
 var cliMessages = map[api.Lang]*cliText{
@@ -105,6 +106,7 @@ var cliMessages = map[api.Lang]*cliText{
 		sameStory:    "and %s more on the same story",
 		facetHeading: "Matches by",
 		facets:       map[string]string{"source": "source", "category": "category", "month": "month"},
+		didYouMean:   "Did you mean: %s\n",
 	},
 	api.Vietnamese: {
 		lang:         api.Vietnamese,
@@ -117,6 +119,7 @@ var cliMessages = map[api.Lang]*cliText{
 		sameStory:    "và %s bài cùng sự kiện",
 		facetHeading: "Số bài theo",
 		facets:       map[string]string{"source": "nguồn", "category": "chuyên mục", "month": "tháng"},
+		didYouMean:   "Có phải bạn muốn tìm: %s\n",
 	},
 }
 
@@ -132,6 +135,13 @@ func printResults(w io.Writer, resp *index.Result, from int, bold bool, m *cliTe
 		summary = m.moreThan
 	}
 	summary = fmt.Sprintf(summary, api.FormatCount(resp.Total, m.lang), ms)
+	if resp.DidYouMean != "" {
+		dym := resp.DidYouMean
+		if bold {
+			dym = "\x1b[1m" + dym + "\x1b[0m"
+		}
+		out.printf(m.didYouMean, dym)
+	}
 	switch {
 	case resp.Total == 0:
 		out.printf(m.noResults, resp.Query)

@@ -111,7 +111,8 @@ func TestPartialMatchesAsSeen(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustRun(t, nil, "index", "--index", idx, src)
-	if out := mustRun(t, nil, "search", "--index", idx, "ha giang").stdout; !strings.HasPrefix(out, "About 1 results") || !strings.Contains(out, "1. Mưa lớn ở Hà Giang") {
+	// Offered with its diacritics now that an article writes it.
+	if out := mustRun(t, nil, "search", "--index", idx, "ha giang").stdout; !strings.HasPrefix(out, "Did you mean: hà giang\nAbout 1 results") || !strings.Contains(out, "1. Mưa lớn ở Hà Giang") {
 		t.Errorf("ha giang with an article about Hà Giang:\n%s", out)
 	}
 }

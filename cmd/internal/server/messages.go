@@ -21,6 +21,7 @@ type messages struct {
 	Search        string
 	Results       string // "Results %s–%s of about %s"
 	NoResults     string // followed by the query
+	DidYouMean    string // followed by the query restored (a link)
 	Partial       string // "only %d of %d shards answered", when some did not
 	Took          string // "%s ms"
 	Prev, Next    string
@@ -54,6 +55,7 @@ var pageMessages = map[api.Lang]*messages{
 		Search:        "Tìm",
 		Results:       "Kết quả %s–%s trong khoảng %s",
 		NoResults:     "Không tìm thấy kết quả nào cho",
+		DidYouMean:    "Có phải bạn muốn tìm:",
 		Partial:       "chỉ %d trên %d phân vùng trả lời",
 		Took:          "%s ms",
 		Prev:          "← Trang trước",
@@ -86,6 +88,7 @@ var pageMessages = map[api.Lang]*messages{
 		Search:        "Search",
 		Results:       "Results %s–%s of about %s",
 		NoResults:     "No results for",
+		DidYouMean:    "Did you mean:",
 		Partial:       "only %d of %d shards answered",
 		Took:          "%s ms",
 		Prev:          "← Previous",

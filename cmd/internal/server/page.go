@@ -44,13 +44,16 @@ type pageData struct {
 	Total    uint64
 	Summary  string // "Kết quả 1–10 trong khoảng 83.095"
 	Took     string
-	First    int // 1-based number of the first hit shown
-	Hits     []pageHit
-	Prev     string // links to the neighboring pages
-	Next     string
-	Active   []activeFilter
-	Facets   []pageFacet
-	Timeline *timeline
+	// DidYouMean is the query with its diacritics restored, offered as
+	// a link to search it (index.Result.DidYouMean).
+	DidYouMean, DidYouMeanHref string
+	First                      int // 1-based number of the first hit shown
+	Hits                       []pageHit
+	Prev                       string // links to the neighboring pages
+	Next                       string
+	Active                     []activeFilter
+	Facets                     []pageFacet
+	Timeline                   *timeline
 }
 
 type pageSource struct {
@@ -231,6 +234,10 @@ func (s *Server) searchPage(r *http.Request, query url.Values, params api.Search
 	}
 	links := pageLinks{query}
 	data.Total = res.Total
+	if res.DidYouMean != "" {
+		data.DidYouMean = res.DidYouMean
+		data.DidYouMeanHref = links.with(func(v url.Values) { v.Set("q", res.DidYouMean) })
+	}
 	data.Took = fmt.Sprintf(m.Took, formatMS(res.TookMS, m.Lang))
 	if sh := res.Shards; sh != nil && sh.Answered < sh.Total {
 		data.Took += "; " + fmt.Sprintf(m.Partial, sh.Answered, sh.Total)

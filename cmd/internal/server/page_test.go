@@ -72,6 +72,21 @@ func TestPageEscapesAndHighlights(t *testing.T) {
 	}
 }
 
+func TestPageDidYouMean(t *testing.T) {
+	f := newFixture(t, Config{})
+	a := corpus.Article{ID: "a", Title: "Bắt giữ ma túy", Paragraphs: []string{"Đường dây ma túy lớn bị triệt phá."}}
+	if _, err := f.ix.Add(context.Background(), []corpus.Article{a}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, page := f.getPage("q=ma+tuy")
+	if want := `Có phải bạn muốn tìm: <a href="/?q=ma&#43;t%C3%BAy"><strong>ma túy</strong></a>`; !strings.Contains(page, want) {
+		t.Errorf("page lacks %s:\n%s", want, page)
+	}
+	if _, _, page := f.getPage("q=ma+t%C3%BAy"); strings.Contains(page, "Có phải") {
+		t.Errorf("page offers a suggestion for the query as written:\n%s", page)
+	}
+}
+
 func TestPageStates(t *testing.T) {
 	f := newFixture(t, Config{})
 
