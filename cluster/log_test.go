@@ -13,22 +13,13 @@ import (
 
 	"github.com/vnsearch/vnsearch/corpus"
 	"github.com/vnsearch/vnsearch/index"
+	"github.com/vnsearch/vnsearch/internal/natstest"
 )
 
 // startNATS runs one NATS server with JetStream on a free loopback port.
 func startNATS(t *testing.T) *server.Server {
 	t.Helper()
-	s, err := server.NewServer(&server.Options{
-		Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats server not ready")
-	}
-	t.Cleanup(s.Shutdown)
+	s := natstest.Start(t)
 	return s
 }
 

@@ -3,70 +3,15 @@ package cluster
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/vnsearch/vnsearch/index"
+	"github.com/vnsearch/vnsearch/internal/natstest"
 )
-
-// freePort returns a loopback port free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// startNATSCluster runs three NATS servers with JetStream, routed to
-// each other on loopback, and waits for JetStream to be usable.
-func startNATSCluster(t *testing.T) []*server.Server {
-	t.Helper()
-	ports := []int{freePort(t), freePort(t), freePort(t)}
-	var routes []string
-	for _, p := range ports {
-		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", p))
-	}
-	var servers []*server.Server
-	for i, p := range ports {
-		opts := &server.Options{
-			ServerName: fmt.Sprint("n", i), Host: "127.0.0.1", Port: -1,
-			JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true,
-			Cluster: server.ClusterOpts{Name: "vnsearch-test", Host: "127.0.0.1", Port: p},
-			Routes:  server.RoutesFromStr(strings.Join(routes, ",")),
-		}
-		s, err := server.NewServer(opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.Start()
-		t.Cleanup(s.Shutdown)
-		servers = append(servers, s)
-	}
-	for _, s := range servers {
-		if !s.ReadyForConnections(10 * time.Second) {
-			t.Fatal("nats server not ready")
-		}
-	}
-	return servers
-}
-
-func clientURLs(servers []*server.Server) string {
-	var urls []string
-	for _, s := range servers {
-		urls = append(urls, s.ClientURL())
-	}
-	return strings.Join(urls, ",")
-}
 
 // publishRetrying publishes c, retrying while the cluster elects leaders:
 // a retry of an acknowledged write is de-duplicated by its message ID.
@@ -90,8 +35,8 @@ func publishRetrying(t *testing.T, log *Log, c Change) uint64 {
 
 func TestR3ClusterSurvivesLostServerAndNode(t *testing.T) {
 	ctx := context.Background()
-	servers := startNATSCluster(t)
-	nc, err := nats.Connect(clientURLs(servers), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+	servers := natstest.StartCluster(t, "vnsearch-test")
+	nc, err := nats.Connect(natstest.URLs(servers), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,13 +24,13 @@ import (
 	"testing"
 	"time"
 
-	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/vnsearch/vnsearch/cluster"
 	"github.com/vnsearch/vnsearch/corpus"
 	"github.com/vnsearch/vnsearch/index"
+	"github.com/vnsearch/vnsearch/internal/natstest"
 )
 
 // startNATSCluster runs three NATS servers with JetStream, routed to
@@ -38,30 +38,7 @@ import (
 // answers: the stream (R3) is created then, as a node would.
 func startNATSCluster(t *testing.T) string {
 	t.Helper()
-	ports := []int{freeTCPPort(t), freeTCPPort(t), freeTCPPort(t)}
-	var routes []string
-	for _, p := range ports {
-		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", p))
-	}
-	var urls []string
-	for i, p := range ports {
-		s, err := natsserver.NewServer(&natsserver.Options{
-			ServerName: fmt.Sprint("k", i), Host: "127.0.0.1", Port: -1,
-			JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true,
-			Cluster: natsserver.ClusterOpts{Name: "vnsearch-kill9", Host: "127.0.0.1", Port: p},
-			Routes:  natsserver.RoutesFromStr(strings.Join(routes, ",")),
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.Start()
-		t.Cleanup(s.Shutdown)
-		if !s.ReadyForConnections(10 * time.Second) {
-			t.Fatal("nats server not ready")
-		}
-		urls = append(urls, s.ClientURL())
-	}
-	url := strings.Join(urls, ",")
+	url := natstest.URLs(natstest.StartCluster(t, "vnsearch-kill9"))
 	nc, err := nats.Connect(url, nats.MaxReconnects(-1))
 	if err != nil {
 		t.Fatal(err)
@@ -288,7 +265,7 @@ func TestClusterNodeKilledCatchesUp(t *testing.T) {
 	nodes := make([]*killNode, 3)
 	var urls []string
 	for i := range nodes {
-		addr := fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t))
+		addr := fmt.Sprintf("127.0.0.1:%d", natstest.FreePort(t))
 		nodes[i] = &killNode{dir: filepath.Join(t.TempDir(), fmt.Sprint("node", i)), addr: addr}
 		urls = append(urls, "http://"+addr)
 	}

@@ -17,22 +17,13 @@ import (
 	"github.com/vnsearch/vnsearch/cluster"
 	"github.com/vnsearch/vnsearch/corpus"
 	"github.com/vnsearch/vnsearch/index"
+	"github.com/vnsearch/vnsearch/internal/natstest"
 )
 
 // startNATS runs one NATS server with JetStream on a free loopback port.
 func startNATS(t testing.TB) *natsserver.Server {
 	t.Helper()
-	s, err := natsserver.NewServer(&natsserver.Options{
-		Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats server not ready")
-	}
-	t.Cleanup(s.Shutdown)
+	s := natstest.Start(t)
 	return s
 }
 
@@ -209,18 +200,7 @@ func BenchmarkIndexNATSBaomoi(b *testing.B) {
 // storage holds only a few articles: the rest are refused, counted as
 // failed, and the exit code is 1.
 func TestIndexNATSFailedPublishes(t *testing.T) {
-	s, err := natsserver.NewServer(&natsserver.Options{
-		Host: "127.0.0.1", Port: -1, JetStream: true, JetStreamMaxStore: 4 << 10,
-		StoreDir: t.TempDir(), NoSigs: true, NoLog: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Start()
-	defer s.Shutdown()
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats server not ready")
-	}
+	s := natstest.Start(t, func(o *natsserver.Options) { o.JetStreamMaxStore = 4 << 10 })
 	r := runCLI(t, nil, "index", "--nats", s.ClientURL(), seedDir(t))
 	total, fresh, _, failed, _, _ := publishSummary(t, r.stdout)
 	if r.code != exitFailure || failed == 0 || fresh+failed != 5 || total != fresh || !strings.Contains(r.stderr, "publishes failed") {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,10 +13,9 @@ import (
 	"testing"
 	"time"
 
-	natsserver "github.com/nats-io/nats-server/v2/server"
-
 	"github.com/vnsearch/vnsearch/cluster"
 	"github.com/vnsearch/vnsearch/index"
+	"github.com/vnsearch/vnsearch/internal/natstest"
 )
 
 // serving is a vnsearch serve running in-process.
@@ -165,53 +163,19 @@ func TestServeNATSRestoresSnapshot(t *testing.T) {
 // NATS servers of a cluster is up, JetStream without a leader: it tries
 // again until the others come and it can create the stream.
 func TestServeNATSWaitsForJetStream(t *testing.T) {
-	var ports []int
-	var routes []string
-	for range 3 {
-		p := freeTCPPort(t)
-		ports = append(ports, p)
-		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", p))
-	}
-	var urls []string
-	var servers []*natsserver.Server
-	for i, p := range ports {
-		s, err := natsserver.NewServer(&natsserver.Options{
-			ServerName: fmt.Sprint("w", i), Host: "127.0.0.1", Port: -1,
-			JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true,
-			Cluster: natsserver.ClusterOpts{Name: "vnsearch-wait", Host: "127.0.0.1", Port: p},
-			Routes:  natsserver.RoutesFromStr(strings.Join(routes, ",")),
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(s.Shutdown)
-		servers = append(servers, s)
-	}
+	servers := natstest.NewCluster(t, "vnsearch-wait")
 	servers[0].Start()
-	if !servers[0].ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats server not ready")
-	}
-	urls = append(urls, servers[0].ClientURL())
+	natstest.Ready(t, servers[0])
 	go func() {
 		time.Sleep(6 * time.Second) // past one JetStream timeout (5 s)
 		servers[1].Start()
 		servers[2].Start()
 	}()
-	s := startServeInProcess(t, "--index", filepath.Join(t.TempDir(), "idx"), "--nats", strings.Join(urls, ","))
+	s := startServeInProcess(t, "--index", filepath.Join(t.TempDir(), "idx"), "--nats", servers[0].ClientURL())
 	s.stop(t)
 	if log := s.stderr.String(); !strings.Contains(log, "trying again") || !strings.Contains(log, "joined the cluster") {
 		t.Errorf("serve did not wait for JetStream:\n%s", log)
 	}
-}
-
-func freeTCPPort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // TestServeNATSShardsRestoreSnapshots runs a node of both shards of a

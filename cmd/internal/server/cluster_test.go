@@ -11,29 +11,17 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
-
-	natsserver "github.com/nats-io/nats-server/v2/server"
 
 	"github.com/vnsearch/vnsearch/cluster"
 	"github.com/vnsearch/vnsearch/index"
+	"github.com/vnsearch/vnsearch/internal/natstest"
 )
 
 // clusterNodes starts a NATS server with JetStream and n servers, each
 // over its own empty index, joined to it.
 func clusterNodes(t *testing.T, n int) []*fixture {
 	t.Helper()
-	ns, err := natsserver.NewServer(&natsserver.Options{
-		Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats server not ready")
-	}
-	t.Cleanup(ns.Shutdown)
+	ns := natstest.Start(t)
 	var nodes []*fixture
 	for i := range n {
 		ix, err := index.Create(filepath.Join(t.TempDir(), fmt.Sprint("idx", i)))

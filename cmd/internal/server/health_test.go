@@ -10,10 +10,9 @@ import (
 	"testing"
 	"time"
 
-	natsserver "github.com/nats-io/nats-server/v2/server"
-
 	"github.com/vnsearch/vnsearch/cluster"
 	"github.com/vnsearch/vnsearch/index"
+	"github.com/vnsearch/vnsearch/internal/natstest"
 )
 
 // clusterHealth is what /healthz answers on a cluster node.
@@ -52,17 +51,7 @@ func is(p *uint64, want uint64) bool { return p != nil && *p == want }
 
 func TestClusterHealthzLagAndSnapshot(t *testing.T) {
 	ctx := context.Background()
-	ns, err := natsserver.NewServer(&natsserver.Options{
-		Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats server not ready")
-	}
-	defer ns.Shutdown()
+	ns := natstest.Start(t)
 	ix, err := index.Create(filepath.Join(t.TempDir(), "idx"))
 	if err != nil {
 		t.Fatal(err)

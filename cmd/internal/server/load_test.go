@@ -19,11 +19,10 @@ import (
 	"testing"
 	"time"
 
-	natsserver "github.com/nats-io/nats-server/v2/server"
-
 	"github.com/vnsearch/vnsearch/cluster"
 	"github.com/vnsearch/vnsearch/corpus"
 	"github.com/vnsearch/vnsearch/index"
+	"github.com/vnsearch/vnsearch/internal/natstest"
 )
 
 // The load test: the same queries from several clients while a writer
@@ -78,51 +77,6 @@ func serveLoopback(tb testing.TB, cfg Config) string {
 	ts.Start()
 	tb.Cleanup(func() { ts.Close(); srv.Close() })
 	return ts.URL
-}
-
-// startNATS3 runs three NATS servers with JetStream routed to each other
-// on loopback and returns their client URLs.
-func startNATS3(tb testing.TB) string {
-	tb.Helper()
-	var servers []*natsserver.Server
-	var routes []string
-	opts := make([]*natsserver.Options, 3)
-	for i := range opts {
-		opts[i] = &natsserver.Options{
-			ServerName: fmt.Sprint("load", i), Host: "127.0.0.1", Port: -1,
-			JetStream: true, StoreDir: tb.TempDir(), NoSigs: true, NoLog: true,
-			Cluster: natsserver.ClusterOpts{Name: "vnsearch-load", Host: "127.0.0.1", Port: freeLoopbackPort(tb)},
-		}
-		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", opts[i].Cluster.Port))
-	}
-	var urls []string
-	for _, o := range opts {
-		o.Routes = natsserver.RoutesFromStr(strings.Join(routes, ","))
-		s, err := natsserver.NewServer(o)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		s.Start()
-		tb.Cleanup(s.Shutdown)
-		servers = append(servers, s)
-	}
-	for _, s := range servers {
-		if !s.ReadyForConnections(10 * time.Second) {
-			tb.Fatal("nats server not ready")
-		}
-		urls = append(urls, s.ClientURL())
-	}
-	return strings.Join(urls, ",")
-}
-
-func freeLoopbackPort(tb testing.TB) int {
-	tb.Helper()
-	ts := httptest.NewServer(http.NotFoundHandler())
-	defer ts.Close()
-	u, _ := url.Parse(ts.URL)
-	var port int
-	fmt.Sscan(u.Port(), &port)
-	return port
 }
 
 // joinCluster joins a node over a new index to the NATS cluster at urls,
@@ -295,7 +249,7 @@ func newLoadSetup(tb testing.TB, n int) *loadSetup {
 	}
 	s.single = []string{serveLoopback(tb, Config{Index: ix, Token: token})}
 
-	urls := startNATS3(tb)
+	urls := natstest.URLs(natstest.StartCluster(tb, "vnsearch-load"))
 	var ixs []*index.Index
 	for i := range 3 {
 		node, nix := joinCluster(tb, urls, filepath.Join(tb.TempDir(), fmt.Sprint("node", i)))

@@ -8,34 +8,23 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	natsserver "github.com/nats-io/nats-server/v2/server"
 
 	"github.com/vnsearch/vnsearch/cluster"
 	"github.com/vnsearch/vnsearch/index"
+	"github.com/vnsearch/vnsearch/internal/natstest"
 )
 
 // shardNodes starts a NATS server and one node for each shard of a
 // cluster of shards, serving that shard only; stop stops node i.
 func shardNodes(t *testing.T, shards int) (nodes []*fixture, stop func(i int)) {
 	t.Helper()
-	ns, err := natsserver.NewServer(&natsserver.Options{
-		Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats server not ready")
-	}
-	t.Cleanup(ns.Shutdown)
+	ns := natstest.Start(t)
 	var stops []func()
 	for k := range shards {
 		var ix *index.Index
 		node, err := cluster.JoinShards(context.Background(), cluster.Config{URLs: ns.ClientURL(), Shards: shards, ServeShards: []int{k}},
 			func(shard int) (*index.Index, error) {
+				var err error
 				ix, err = index.Create(filepath.Join(t.TempDir(), fmt.Sprint("shard-", shard)))
 				return ix, err
 			})
