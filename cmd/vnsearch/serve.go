@@ -287,20 +287,10 @@ func (a *app) serve(ctx context.Context, o serveOptions, token string) error {
 		fmt.Fprintf(a.stderr, "vnsearch: joined the cluster at %s; applied up to seq %d\n", o.cluster.URLs, node.Applied())
 	}
 	handler := server.New(cfg)
-	// Requests run on a context of their own, canceled only when a
-	// shutdown outlasts its timeout: a signal must not cut a write short.
-	requests, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
+	srv, served, cancelRequests := startHTTP(ctx, handler, ln, logger)
 	defer cancelRequests()
-	srv := server.HTTPServer(handler, requests, slog.NewLogLogger(logger.Handler(), slog.LevelWarn))
-	writes := "writes need the bearer token"
-	if token == "" {
-		writes = "writes are disabled (no token)"
-	}
-	fmt.Fprintf(a.stderr, "vnsearch: serving the index at %s; %s\n", loc.path, writes)
+	fmt.Fprintf(a.stderr, "vnsearch: serving the index at %s; %s\n", loc.path, writesNote(token))
 	fmt.Fprintf(a.stderr, "vnsearch: listening on %s\n", url)
-
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(server.JSONErrors(ln)) }()
 	var stopped error
 	select {
 	case err := <-served:
@@ -327,6 +317,26 @@ func (a *app) serve(ctx context.Context, o serveOptions, token string) error {
 	}
 	fmt.Fprintf(a.stderr, "vnsearch: stopped\n")
 	return stopped
+}
+
+// startHTTP serves handler on ln and returns the server, what its Serve
+// returns once it ends, and what cancels the requests. Requests run on a
+// context of their own, canceled only when a shutdown outlasts its
+// timeout (see shutdown): a signal must not cut a write short.
+func startHTTP(ctx context.Context, handler http.Handler, ln net.Listener, logger *slog.Logger) (*http.Server, <-chan error, context.CancelFunc) {
+	requests, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
+	srv := server.HTTPServer(handler, requests, slog.NewLogLogger(logger.Handler(), slog.LevelWarn))
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(server.JSONErrors(ln)) }()
+	return srv, served, cancelRequests
+}
+
+// writesNote says at start whether writes are open to the token holder.
+func writesNote(token string) string {
+	if token == "" {
+		return "writes are disabled (no token)"
+	}
+	return "writes need the bearer token"
 }
 
 // shutdown stops srv, letting the requests in flight finish for up to

@@ -118,18 +118,10 @@ func (a *app) serveShards(ctx context.Context, o serveOptions, token string) (bo
 	if err != nil {
 		return true, fmt.Errorf("listen: %w", err)
 	}
-	requests, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
+	srv, served, cancelRequests := startHTTP(ctx, handler, ln, logger)
 	defer cancelRequests()
-	srv := server.HTTPServer(handler, requests, slog.NewLogLogger(logger.Handler(), slog.LevelWarn))
-	writes := "writes need the bearer token"
-	if token == "" {
-		writes = "writes are disabled (no token)"
-	}
-	fmt.Fprintf(a.stderr, "vnsearch: serving the shards at %s; %s\n", loc.path, writes)
+	fmt.Fprintf(a.stderr, "vnsearch: serving the shards at %s; %s\n", loc.path, writesNote(token))
 	fmt.Fprintf(a.stderr, "vnsearch: listening on http://%s\n", ln.Addr())
-
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(server.JSONErrors(ln)) }()
 	select {
 	case err := <-served:
 		return true, fmt.Errorf("serving on %s: %w", ln.Addr(), err)
