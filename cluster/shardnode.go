@@ -147,7 +147,7 @@ func (s *shardServer) answer(ctx context.Context, req shardRequest) shardRespons
 		}
 	}
 	ix := s.rep.ix
-	needRequest := req.Op == opQueryStats || req.Op == opCandidates || req.Op == opSearch
+	needRequest := req.Op == opQueryStats || req.Op == opCandidates || req.Op == opSearch || req.Op == opLexicon
 	if needRequest && req.Request == nil {
 		return failed(fmt.Errorf("cluster: shard request %s without a search", req.Op))
 	}
@@ -166,6 +166,11 @@ func (s *shardServer) answer(ctx context.Context, req shardRequest) shardRespons
 		return shardResponse{Cuts: cuts}
 	case opSearch:
 		return s.search(ctx, *req.Request, req.Hits)
+	case opLexicon:
+		part := ix.LexiconPart(req.Request.Query)
+		return shardResponse{Lexicon: &part}
+	case opMined:
+		return shardResponse{Mined: ix.Mined()}
 	case opGet:
 		a, err := ix.Get(ctx, req.ID)
 		if err != nil {
@@ -190,34 +195,20 @@ func (s *shardServer) answer(ctx context.Context, req shardRequest) shardRespons
 	return failed(fmt.Errorf("cluster: shard request: unknown operation %q", req.Op))
 }
 
-// search answers the best n hits of r, in pages of at most
-// index.MaxSize, the facets with the first.
+// search answers the shard's part of a search: its totals and facets, and
+// the best n hits of each list the search ranks (index.SearchLists).
 func (s *shardServer) search(ctx context.Context, r index.Request, n int) shardResponse {
-	var out shardResponse
-	hits := []shardHit{}
-	for from := 0; from == 0 || from < n; {
-		page := r
-		page.From, page.Size = from, max(1, min(index.MaxSize, n-from))
-		if from > 0 {
-			page.Facets = nil
-		}
-		res, err := s.rep.ix.Search(ctx, page)
-		if err != nil {
-			return failed(err)
-		}
-		for _, h := range res.Hits {
-			hits = append(hits, shardHit{Hit: h, Rescored: h.Rescored, Tier: h.Tier})
-		}
-		if out.Result == nil {
-			out.Result = res
-		}
-		if len(res.Hits) < page.Size {
-			break
-		}
-		from += len(res.Hits)
+	res, lists, err := s.rep.ix.SearchLists(ctx, r, n)
+	if err != nil {
+		return failed(err)
 	}
-	out.Result.Hits = nil
-	out.Hits = hits[:min(len(hits), max(n, 0))]
+	out := shardResponse{Result: res, Lists: make([][]shardHit, len(lists))}
+	for k, list := range lists {
+		out.Lists[k] = make([]shardHit, len(list))
+		for i, h := range list {
+			out.Lists[k][i] = shardHit{Hit: h, Rescored: h.Rescored, Tier: h.Tier}
+		}
+	}
 	return out
 }
 
@@ -283,6 +274,7 @@ func (node *Node) ServeShards(serve []int, open func(shard int) (*index.Index, e
 			node.Close()
 			return nil, err
 		}
+		n.sharded.Synonyms = ix.UserSynonyms()
 		rep, err := NewShardReplica(node.nc, ix, k, node.Shards())
 		if err != nil {
 			node.Close()

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -28,8 +29,11 @@ import (
 // group).
 //
 // Sharded, on any node, answers a search as one index holding every
-// article would (see index/shard.go): it asks every shard for its
-// statistics of the query and adds them up; asks every shard for its
+// article would (see index/shard.go): it asks every shard for what its
+// lexicon counts of the query, and understands the query from those
+// counts added up and the abbreviations every shard mined (see
+// index/understand.go): restored, with the alternatives of its synonyms;
+// asks every shard for its statistics of what it ranks and adds them up; asks every shard for its
 // first-pass candidates scored with those statistics, and finds the rescore
 // cut in their merged order; asks every shard for its best hits with the
 // statistics and the cut, and merges them. A shard that does not answer a
@@ -41,9 +45,11 @@ func shardSubject(shard int) string { return "vnsearch.shard." + strconv.Itoa(sh
 
 // The operations a shard answers.
 const (
+	opLexicon    = "lexicon"     // Index.LexiconPart
+	opMined      = "mined"       // Index.Mined
 	opQueryStats = "query-stats" // Index.QueryStats
 	opCandidates = "candidates"  // Index.Candidates
-	opSearch     = "search"      // Index.Search, the best Hits
+	opSearch     = "search"      // Index.SearchLists
 	opGet        = "get"         // Index.Get
 	opStoryKeys  = "story-keys"  // Index.StoryKeys
 	opStats      = "stats"       // Index.Stats
@@ -87,10 +93,12 @@ const (
 type shardResponse struct {
 	Error      string                 `json:"error,omitempty"`
 	Kind       string                 `json:"kind,omitempty"`
+	Lexicon    *index.LexiconPart     `json:"lexicon,omitempty"`
+	Mined      []index.Abbreviation   `json:"mined,omitempty"`
 	QueryStats *index.CollectionStats `json:"query_stats,omitempty"`
-	Cuts       []index.Cut            `json:"cuts,omitempty"`
-	Result     *index.Result          `json:"result,omitempty"` // without its hits: see Hits
-	Hits       []shardHit             `json:"hits,omitempty"`
+	Cuts       [][]index.Cut          `json:"cuts,omitempty"`
+	Result     *index.Result          `json:"result,omitempty"` // without its hits: see Lists
+	Lists      [][]shardHit           `json:"lists,omitempty"`
 	Article    *corpus.Article        `json:"article,omitempty"`
 	Stats      *index.Stats           `json:"stats,omitempty"`
 	Keys       [][]byte               `json:"keys,omitempty"`
@@ -111,7 +119,17 @@ type Sharded struct {
 	// when it has not answered by then (the replica asked may have died),
 	// and then left out of the answer.
 	Timeout time.Duration
+	// Synonyms are the user's synonyms, those every node is given.
+	Synonyms *index.Synonyms
+
+	mu           sync.Mutex
+	understander *index.Understander // of the abbreviations the shards mined
+	minedAt      time.Time
 }
+
+// minedRefresh is how long Sharded uses the abbreviations its shards
+// mined before it asks for them again (they change when a shard compacts).
+const minedRefresh = 30 * time.Second
 
 // DefaultShardTimeout is Sharded's Timeout unless set.
 const DefaultShardTimeout = time.Second
@@ -293,20 +311,50 @@ func (s *Sharded) Search(ctx context.Context, r index.Request) (*index.Result, e
 }
 
 // best returns the n best hits of r over every shard, merged, with the
-// totals and facets of every match.
+// totals and facets of every match, and the restored query to offer.
 func (s *Sharded) best(ctx context.Context, r index.Request, n int) (*index.Result, []index.Hit, error) {
-	// 1. The collection's statistics for the query.
-	stats, err := s.ask(ctx, s.all(), func(int) shardRequest { return shardRequest{Op: opQueryStats, Request: &r} })
+	live := s.all()
+	replicas := map[int]string{}
+	pinned := func(k int, r shardRequest) shardRequest {
+		r.to = replicas[k]
+		return r
+	}
+	// 0. What the query is understood as, from what every shard holds.
+	didYouMean := ""
+	if !r.AsTyped {
+		und, err := s.getUnderstander(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		parts, err := s.ask(ctx, live, func(int) shardRequest { return shardRequest{Op: opLexicon, Request: &r} })
+		if err != nil {
+			return nil, nil, err
+		}
+		live = answered(parts)
+		var list []index.LexiconPart
+		for _, k := range live {
+			replicas[k] = parts[k].Replica
+			if p := parts[k].Lexicon; p != nil {
+				list = append(list, *p)
+			}
+		}
+		u, dym, err := und.Understand(r, list)
+		if err != nil {
+			return nil, nil, err
+		}
+		r.Understood, didYouMean = &u, dym
+	}
+	// 1. The collection's statistics for what it ranks.
+	stats, err := s.ask(ctx, live, func(k int) shardRequest { return pinned(k, shardRequest{Op: opQueryStats, Request: &r}) })
 	if err != nil {
 		return nil, nil, err
 	}
-	live := answered(stats)
-	pinned := func(k int, r shardRequest) shardRequest {
-		r.to = stats[k].Replica
-		return r
-	}
+	live = answered(stats)
 	var sum index.CollectionStats
 	for i, k := range live {
+		if replicas[k] == "" {
+			replicas[k] = stats[k].Replica
+		}
 		if st := stats[k].QueryStats; st != nil {
 			if i == 0 {
 				sum = *st
@@ -316,8 +364,8 @@ func (s *Sharded) best(ctx context.Context, r index.Request, n int) (*index.Resu
 		}
 	}
 	r.Stats = &sum
-	// 2. Where the second pass stops: the candidate at the rescore depth
-	// in the order of every shard's.
+	// 2. Where the second pass stops, for each list ranked: the candidate
+	// at the rescore depth in the order of every shard's.
 	if r.Sort == index.ByRelevance {
 		cands, err := s.ask(ctx, live, func(k int) shardRequest {
 			return pinned(k, shardRequest{Op: opCandidates, Request: &r})
@@ -326,26 +374,13 @@ func (s *Sharded) best(ctx context.Context, r index.Request, n int) (*index.Resu
 			return nil, nil, err
 		}
 		live = answered(cands)
-		var all []index.Cut
+		var all [][][]index.Cut
 		for _, k := range live {
-			all = append(all, cands[k].Cuts...)
+			all = append(all, cands[k].Cuts)
 		}
-		slices.SortStableFunc(all, func(a, b index.Cut) int {
-			if a.Tier != b.Tier {
-				return cmp.Compare(b.Tier, a.Tier)
-			}
-			return cmp.Compare(b.Score, a.Score)
-		})
-		depth := index.DefaultParams().RescoreDepth
-		if r.Params != nil {
-			depth = r.Params.RescoreDepth
-		}
-		if len(all) > 0 && depth > 0 {
-			cut := all[min(depth, len(all))-1]
-			r.RescoreCut = &cut
-		}
+		r.RescoreCut, r.AlternativeCuts = index.RescoreCuts(r, all)
 	}
-	// 3. Every shard's best n, merged.
+	// 3. Every shard's best n of each list, merged.
 	r.AllFacetValues = true
 	found, err := s.ask(ctx, live, func(k int) shardRequest {
 		return pinned(k, shardRequest{Op: opSearch, Request: &r, Hits: n})
@@ -354,8 +389,9 @@ func (s *Sharded) best(ctx context.Context, r index.Request, n int) (*index.Resu
 		return nil, nil, err
 	}
 	live = answered(found)
-	out := &index.Result{Query: r.Query, Hits: []index.Hit{}, Shards: &index.ShardsAnswered{Total: s.shards, Answered: len(live)}}
-	var hits []index.Hit
+	out := &index.Result{Query: r.Query, Hits: []index.Hit{}, Shards: &index.ShardsAnswered{Total: s.shards, Answered: len(live)},
+		DidYouMean: didYouMean}
+	var lists [][]index.Hit
 	facets := map[string]map[string]uint64{}
 	for _, k := range live {
 		res := found[k].Result
@@ -364,10 +400,15 @@ func (s *Sharded) best(ctx context.Context, r index.Request, n int) (*index.Resu
 		}
 		out.Total += res.Total
 		out.TotalIsLowerBound = out.TotalIsLowerBound || res.TotalIsLowerBound
-		for _, h := range found[k].Hits {
-			hit := h.Hit
-			hit.Rescored, hit.Tier = h.Rescored, h.Tier
-			hits = append(hits, hit)
+		for l, list := range found[k].Lists {
+			for len(lists) <= l {
+				lists = append(lists, nil)
+			}
+			for _, h := range list {
+				hit := h.Hit
+				hit.Rescored, hit.Tier = h.Rescored, h.Tier
+				lists[l] = append(lists[l], hit)
+			}
 		}
 		for name, counts := range res.Facets {
 			if facets[name] == nil {
@@ -378,18 +419,29 @@ func (s *Sharded) best(ctx context.Context, r index.Request, n int) (*index.Resu
 			}
 		}
 	}
-	if r.Sort == index.ByDate {
-		slices.SortFunc(hits, newerFirst)
-	} else {
-		slices.SortFunc(hits, func(a, b index.Hit) int {
-			switch {
-			case index.Before(a, b):
-				return -1
-			case index.Before(b, a):
-				return 1
-			}
-			return 0
-		})
+	for l := range lists {
+		if r.Sort == index.ByDate {
+			slices.SortFunc(lists[l], newerFirst)
+		} else {
+			slices.SortFunc(lists[l], func(a, b index.Hit) int {
+				switch {
+				case index.Before(a, b):
+					return -1
+				case index.Before(b, a):
+					return 1
+				}
+				return 0
+			})
+		}
+		lists[l] = lists[l][:min(len(lists[l]), n)]
+	}
+	params := index.DefaultParams()
+	if r.Params != nil {
+		params = *r.Params
+	}
+	hits := []index.Hit{}
+	if len(lists) > 0 {
+		hits = index.MergeLists(lists, params)
 	}
 	if len(r.Facets) > 0 {
 		out.Facets = map[string][]index.FacetCount{}
@@ -402,6 +454,34 @@ func (s *Sharded) best(ctx context.Context, r index.Request, n int) (*index.Resu
 		}
 	}
 	return out, hits[:min(len(hits), n)], nil
+}
+
+// getUnderstander returns an Understander of the abbreviations the shards
+// mined, asking them again after minedRefresh; the last one while no
+// shard answers.
+func (s *Sharded) getUnderstander(ctx context.Context) (*index.Understander, error) {
+	s.mu.Lock()
+	und, at := s.understander, s.minedAt
+	s.mu.Unlock()
+	if und != nil && time.Since(at) < minedRefresh {
+		return und, nil
+	}
+	got, err := s.ask(ctx, s.all(), func(int) shardRequest { return shardRequest{Op: opMined} })
+	if err != nil {
+		if und != nil && ctx.Err() == nil {
+			return und, nil
+		}
+		return nil, err
+	}
+	var mined [][]index.Abbreviation
+	for _, k := range answered(got) {
+		mined = append(mined, got[k].Mined)
+	}
+	und = index.NewUnderstander(s.Synonyms, mined...)
+	s.mu.Lock()
+	s.understander, s.minedAt = und, time.Now()
+	s.mu.Unlock()
+	return und, nil
 }
 
 // newerFirst orders hits as a search by date does: by publication day,

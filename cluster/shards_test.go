@@ -234,7 +234,7 @@ func TestShardedSearchAnswersAsOneIndex(t *testing.T) {
 			if i%10 == 3 {
 				r.Facets = []string{"source", "category", "month"}
 			}
-			want, err := whole.Search(ctx, asTyped(r))
+			want, err := whole.Search(ctx, r)
 			if err != nil {
 				t.Fatalf("%q: %v", q, err)
 			}
@@ -256,6 +256,9 @@ func TestShardedSearchAnswersAsOneIndex(t *testing.T) {
 			}
 			if got.Total != want.Total {
 				t.Errorf("%q: total %d, one index %d", q, got.Total, want.Total)
+			}
+			if got.DidYouMean != want.DidYouMean {
+				t.Errorf("%q: did you mean %q, one index %q", q, got.DidYouMean, want.DidYouMean)
 			}
 			if fmt.Sprint(got.Facets) != fmt.Sprint(want.Facets) {
 				t.Errorf("%q: facets %v\n one index %v", q, got.Facets, want.Facets)
@@ -282,7 +285,7 @@ func TestShardedSearchAnswersAsOneIndex(t *testing.T) {
 				Since: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2024, 12, 1, 0, 0, 0, 0, time.UTC)},
 			{Query: q, Size: 10, Params: &params},
 		} {
-			want, err := whole.Search(ctx, asTyped(r))
+			want, err := whole.Search(ctx, r)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -474,10 +477,10 @@ func TestShardedSearchOnRealNews(t *testing.T) {
 		q := strings.Join(words[:min(len(words), 1+rng.IntN(4))], " ")
 		queries = append(queries, q, analyzer.Fold(q))
 	}
-	exact, ties := 0, 0
+	exact, ties, restored, expanded := 0, 0, 0, 0
 	for _, q := range queries {
 		r := index.Request{Query: q, Size: 10}
-		want, err := whole.Search(ctx, asTyped(r))
+		want, err := whole.Search(ctx, r)
 		if err != nil {
 			t.Fatalf("%q: %v", q, err)
 		}
@@ -497,8 +500,21 @@ func TestShardedSearchOnRealNews(t *testing.T) {
 		if got.Total != want.Total {
 			t.Errorf("%q: total %d, one index %d", q, got.Total, want.Total)
 		}
+		if got.DidYouMean != want.DidYouMean {
+			t.Errorf("%q: did you mean %q, one index %q", q, got.DidYouMean, want.DidYouMean)
+		}
+		if want.DidYouMean != "" {
+			restored++
+		}
+		if alts, _ := whole.Expansions(q); len(alts) > 0 {
+			expanded++
+		}
 	}
-	t.Logf("%d articles, %d queries: %d the same top ten in the same order, %d the same up to ties", len(articles), len(queries), exact, ties)
+	t.Logf("%d articles, %d queries (%d restored, %d with synonyms): %d the same top ten in the same order, %d the same up to ties",
+		len(articles), len(queries), restored, expanded, exact, ties)
+	if restored == 0 || expanded == 0 {
+		t.Errorf("the queries exercise restoration %d times and synonyms %d times: both are wanted", restored, expanded)
+	}
 }
 
 // TestShardReplicasApplyTheirShardOnly publishes one at a time and in
@@ -573,11 +589,4 @@ func TestShardReplicasApplyTheirShardOnly(t *testing.T) {
 	if _, err := NewShardReplica(nc, reps[0].Index(), 3, shards); err == nil {
 		t.Error("a replica of shard 3 of 3 was made")
 	}
-}
-
-// asTyped is r as a sharded cluster searches it: without the other forms
-// of synonyms, which its shards do not yet gather together.
-func asTyped(r index.Request) index.Request {
-	r.AsTyped = true
-	return r
 }

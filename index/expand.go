@@ -311,6 +311,10 @@ func expandWith(t *synonymTable, query string, p Params) ([]Expansion, error) {
 	return expansions(t, parsed, q, p), nil
 }
 
+// UserSynonyms returns the synonyms the index was opened with
+// (Options.Synonyms).
+func (ix *Index) UserSynonyms() *Synonyms { return ix.synonyms.user }
+
 // Mined returns the abbreviations mined at the last Compact; search uses
 // those at least MinedMinArticles articles define.
 func (ix *Index) Mined() []Abbreviation {
@@ -342,70 +346,48 @@ type alternative struct {
 	p Params
 }
 
-// alternatives returns the alternative queries a request runs besides
-// its query q: none but for a keyword query (see expansions) ranked by
-// relevance on this index alone.
-func (ix *Index) alternatives(r *Request, q *analyzedQuery, p Params) []alternative {
-	if r.Sort != ByRelevance || r.Stats != nil || r.RescoreCut != nil || r.AsTyped {
-		return nil
-	}
-	parsed, err := ParseQuery(r.Query)
-	if err != nil {
-		return nil
-	}
-	var out []alternative
-	for _, e := range expansions(ix.synonyms.current(), parsed, q, p) {
-		altParsed, err := ParseQuery(e.Query)
-		if err != nil {
-			continue
-		}
-		// The alternative stands for the keyword query typed, however
-		// many syllables its form has.
-		pa := p
-		pa.KeywordSyllables = p.MaxSyllables
-		// Its phrase is checked on the positions of each candidate: it
-		// reorders fewer candidates (the same for every page, so that
-		// pages agree).
-		pa.RescoreDepth = min(p.RescoreDepth, AlternativeRescore)
-		aq, err := analyze(altParsed, pa)
-		if err != nil {
-			continue
-		}
-		out = append(out, alternative{q: aq, p: pa})
-	}
-	return out
+// rankedLists is what the lists of a search (see lists) found on one
+// snapshot.
+type rankedLists struct {
+	found      [][]candidate // each list's best, in its order, with evidence
+	total      uint64        // documents any list matches
+	lowerBound bool
+	facets     map[string][]FacetCount
 }
 
-// searchExpanded searches q and its alternatives on one snapshot and
-// merges them (see expand.go).
-func (ix *Index) searchExpanded(snap *snapshot, r *Request, q *analyzedQuery, p Params, alts []alternative) (*Result, error) {
-	window := r.From + r.Size
+// rankLists ranks each list of a search on one snapshot, its best window
+// candidates, and counts their matches together.
+func (ix *Index) rankLists(snap *snapshot, r *Request, all []alternative, window int) (*rankedLists, error) {
 	sub := *r
-	sub.From, sub.Size, sub.Facets = 0, window, nil
-	all := append([]alternative{{q, p}}, alts...)
-	union := make([]*roaring.Bitmap, len(snap.segs))
-	out := &Result{Query: r.Query}
-	type item struct {
-		c    candidate
-		list int
-		key  float64
-	}
-	var items []item
-	top := 0.0 // the typed query's best score
-	for k, a := range all {
-		req := &sub
-		if k > 0 {
-			// An alternative's form is a quoted phrase: counting its
-			// matches checks positions, a hundred times fewer.
-			alt := sub
-			alt.countBound = AlternativeCounted
-			req = &alt
-		}
-		found, first, matches, err := ix.rank(snap, a.q, a.p, req, true)
+	sub.From, sub.Size = 0, window
+	out := &rankedLists{found: make([][]candidate, len(all))}
+	if len(all) == 1 {
+		found, first, _, err := ix.rank(snap, all[0].q, all[0].p, &sub, false)
 		if err != nil {
 			return nil, err
 		}
-		out.TotalIsLowerBound = out.TotalIsLowerBound || first.lowerBound
+		out.found[0], out.total, out.lowerBound, out.facets = found, first.total, first.lowerBound, first.facets
+		return out, nil
+	}
+	sub.Facets = nil
+	union := make([]*roaring.Bitmap, len(snap.segs))
+	for k, a := range all {
+		req := sub
+		if k > 0 {
+			// An alternative's form is a quoted phrase: counting its
+			// matches checks positions, a hundred times fewer.
+			req.countBound = AlternativeCounted
+			req.RescoreCut = nil
+			if k-1 < len(r.AlternativeCuts) {
+				req.RescoreCut = r.AlternativeCuts[k-1]
+			}
+		}
+		found, first, matches, err := ix.rank(snap, a.q, a.p, &req, true)
+		if err != nil {
+			return nil, err
+		}
+		out.found[k] = found
+		out.lowerBound = out.lowerBound || first.lowerBound
 		for i, m := range matches {
 			switch {
 			case m == nil:
@@ -415,46 +397,107 @@ func (ix *Index) searchExpanded(snap *snapshot, r *Request, q *analyzedQuery, p 
 				union[i].Or(m)
 			}
 		}
-		// Scores of queries of other lengths do not compare: an
-		// alternative's are scaled to put its best at SynonymWeight of
-		// the typed query's best.
-		scale := 1.0
-		if k == 0 && len(found) > 0 {
-			top = found[0].score
-		}
-		if k > 0 && len(found) > 0 && found[0].score > 0 {
-			scale = p.SynonymWeight
-			if top > 0 {
-				scale *= top / found[0].score
-			}
-		}
-		// Each list keeps its order: its keys never rise.
-		key := math.Inf(1)
-		for _, c := range found {
-			key = math.Min(key, c.score)
-			items = append(items, item{c, k, key * scale})
-		}
 	}
 	for _, m := range union {
 		if m != nil {
-			out.Total += m.GetCardinality()
+			out.total += m.GetCardinality()
 		}
 	}
 	if len(r.Facets) > 0 {
 		rk := &ranker{snap: snap, matches: union}
 		var err error
-		if out.Facets, err = rk.facets(r.Facets, r.AllFacetValues); err != nil {
+		if out.facets, err = rk.facets(r.Facets, r.AllFacetValues); err != nil {
 			return nil, err
 		}
 	}
-	// Best first, the query as typed first on ties; an article found by
-	// several where it ranks best.
-	slices.SortStableFunc(items, func(a, b item) int { return cmp.Compare(b.key, a.key) })
+	return out, nil
+}
+
+// listItem places the at-th result of one list in the merged order of a
+// search's lists, by its key.
+type listItem struct {
+	list, at int
+	key      float64
+}
+
+// mergeLists orders the results of a search's lists, given each list's
+// scores in its order: scores of queries of other lengths do not compare,
+// so an alternative's are scaled to put its best at weight times the
+// typed query's best; each list keeps its order (its keys never rise);
+// best first, the query as typed first on ties. A result found by several
+// lists is there once for each: the caller keeps the first.
+func mergeLists(scores [][]float64, weight float64) []listItem {
+	var items []listItem
+	top := 0.0 // the typed query's best score
+	for k, list := range scores {
+		if len(list) == 0 {
+			continue
+		}
+		scale := 1.0
+		if k == 0 {
+			top = list[0]
+		} else if list[0] > 0 {
+			scale = weight
+			if top > 0 {
+				scale *= top / list[0]
+			}
+		}
+		key := math.Inf(1)
+		for i, s := range list {
+			key = math.Min(key, s)
+			items = append(items, listItem{k, i, key * scale})
+		}
+	}
+	slices.SortStableFunc(items, func(a, b listItem) int { return cmp.Compare(b.key, a.key) })
+	return items
+}
+
+// MergeLists merges the hits of a search's lists, each in its order with
+// its own scores (see Index.SearchLists), into the order one index gives:
+// each hit once, where it ranks best, its Score the key it merged by. One
+// list is returned as it is.
+func MergeLists(lists [][]Hit, p Params) []Hit {
+	if len(lists) == 1 {
+		return lists[0]
+	}
+	scores := make([][]float64, len(lists))
+	for k, list := range lists {
+		for _, h := range list {
+			scores[k] = append(scores[k], h.Score)
+		}
+	}
+	seen := map[string]bool{}
+	var out []Hit
+	for _, it := range mergeLists(scores, p.SynonymWeight) {
+		h := lists[it.list][it.at]
+		if !seen[h.ID] {
+			seen[h.ID] = true
+			h.Score = it.key
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// searchExpanded searches a query's lists (see lists) on one snapshot and
+// merges them.
+func (ix *Index) searchExpanded(snap *snapshot, r *Request, all []alternative) (*Result, error) {
+	rl, err := ix.rankLists(snap, r, all, r.From+r.Size)
+	if err != nil {
+		return nil, err
+	}
+	out := &Result{Query: r.Query, Total: rl.total, TotalIsLowerBound: rl.lowerBound, Facets: rl.facets}
+	scores := make([][]float64, len(all))
+	for k, found := range rl.found {
+		for _, c := range found {
+			scores[k] = append(scores[k], c.score)
+		}
+	}
 	seen := map[uint64]bool{}
-	merged := items[:0]
-	for _, it := range items {
-		if !seen[it.c.key] {
-			seen[it.c.key] = true
+	var merged []listItem
+	for _, it := range mergeLists(scores, all[0].p.SynonymWeight) {
+		if c := rl.found[it.list][it.at]; !seen[c.key] {
+			seen[c.key] = true
 			merged = append(merged, it)
 		}
 	}
@@ -465,7 +508,7 @@ func (ix *Index) searchExpanded(snap *snapshot, r *Request, q *analyzedQuery, p 
 		var at []int
 		for i, it := range page {
 			if it.list == k {
-				c := it.c
+				c := rl.found[k][it.at]
 				c.score = it.key
 				cands = append(cands, c)
 				at = append(at, i)

@@ -49,6 +49,10 @@ type lexicon struct {
 	keys   []uint64
 	counts []uint32
 	delta  map[uint64]int64
+	// fixedFollowers, when set, replaces what followers counts: a
+	// lexicon of several shards' parts knows only their sketches
+	// (understand.go).
+	fixedFollowers map[uint32]int
 }
 
 func newLexicon() *lexicon {
@@ -176,6 +180,9 @@ func (l *lexicon) pair(a, b uint32) int64 {
 // merged pair counts: the recent changes are left out). The caller holds
 // mu.
 func (l *lexicon) followers(a uint32) int {
+	if l.fixedFollowers != nil {
+		return l.fixedFollowers[a]
+	}
 	lo, _ := slices.BinarySearch(l.keys, pairKey(a, 0))
 	hi, _ := slices.BinarySearch(l.keys, pairKey(a+1, 0))
 	return hi - lo

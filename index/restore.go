@@ -316,31 +316,21 @@ func normalize(p []float64) {
 // rank the search.
 const RestoreMinConfidence = 0.5
 
-// restoredQuery returns, for a request whose query restores with enough
-// confidence, the query restored and the parameters to rank it with:
-// each syllable restored with a confidence of RestoreMinConfidence or more
-// ranks as one typed with its diacritics does; the others stay as typed.
-// (Scaling ExactBoost and ExactWeight by the confidence as well ranked
-// worse on baomoi, 8 candidates: no-diacritics MRR@10 0.7112 against
-// 0.7121, written 0.7186 against 0.7189.) Runs of words are restored; phrases and
-// exclusions are left as typed. Not for the searches of a cluster's
-// shards, those asked as typed, nor those by date.
-func (ix *Index) restoredQuery(r *Request, p Params) (*analyzedQuery, Params, bool) {
-	if ix.lex == nil || r.Stats != nil || r.RescoreCut != nil || r.AsTyped || r.Sort != ByRelevance {
-		return nil, p, false
-	}
-	parsed, err := ParseQuery(r.Query)
-	if err != nil {
-		return nil, p, false
-	}
-	// Each syllable restored with enough confidence takes its form; the
-	// others stay as typed.
+// restoredRuns returns the runs of words of a parsed query restored, or
+// nil when none changes: each syllable restored with a confidence of
+// RestoreMinConfidence or more takes its form, and ranks as one typed
+// with its diacritics does; the others stay as typed. (Scaling
+// ExactBoost and ExactWeight by the confidence as well ranked worse on
+// baomoi, 8 candidates: no-diacritics MRR@10 0.7112 against 0.7121,
+// written 0.7186 against 0.7189.) Phrases and exclusions are left as
+// typed.
+func restoredRuns(parsed Query, restore func(string) Restoration) []string {
 	changed := false
 	runs := make([]string, len(parsed.Runs))
 	for i, run := range parsed.Runs {
 		var b strings.Builder
 		last := 0
-		for _, sy := range ix.Restore(run).Syllables {
+		for _, sy := range restore(run).Syllables {
 			if sy.Restored == sy.Typed || sy.Confidence < RestoreMinConfidence {
 				continue
 			}
@@ -353,12 +343,7 @@ func (ix *Index) restoredQuery(r *Request, p Params) (*analyzedQuery, Params, bo
 		runs[i] = b.String()
 	}
 	if !changed {
-		return nil, p, false
+		return nil
 	}
-	parsed.Runs = runs
-	q, err := analyze(parsed, p)
-	if err != nil {
-		return nil, p, false
-	}
-	return q, p, true
+	return runs
 }

@@ -53,10 +53,13 @@ type Request struct {
 	// MaxFacetValues largest: a shard's counts, which a cluster adds up
 	// before it keeps the largest (see SortFacet).
 	AllFacetValues bool
-	// AsTyped searches the query as typed, without the other forms of its
-	// synonyms (see expand.go). A sharded cluster searches so: its shards
-	// do not yet gather the alternatives together.
+	// AsTyped searches the query as typed: not restored, without the
+	// other forms of its synonyms.
 	AsTyped bool
+	// Understood, when set, is what the query is understood as, decided
+	// by a cluster from every shard (see understand.go): a shard ranks
+	// that rather than what its own part of the articles makes of it.
+	Understood *Understanding
 	// Group, when GroupStory, groups the hits of one story (see
 	// searchStories); From and Size then count groups.
 	Group string
@@ -69,6 +72,9 @@ type Request struct {
 	// the rescore depth (see Index.Candidates), so that every shard
 	// rescores exactly what one index holding everything would.
 	RescoreCut *Cut
+	// AlternativeCuts are the RescoreCut of each alternative of
+	// Understood, in order.
+	AlternativeCuts []*Cut
 }
 
 // Cut is a place in the first pass's order: tier, then score.
@@ -220,7 +226,7 @@ func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 // didYouMean returns the restored query to offer, if any: not for the
 // searches of a cluster's shards nor those asked as typed.
 func (ix *Index) didYouMean(r *Request) string {
-	if r.Stats != nil || r.RescoreCut != nil || r.AsTyped {
+	if r.Stats != nil || r.RescoreCut != nil || r.AsTyped || r.Understood != nil {
 		return ""
 	}
 	res := ix.Restore(r.Query)
@@ -251,20 +257,19 @@ func (ix *Index) search(ctx context.Context, r Request) (*Result, error) {
 	if r.Stats != nil {
 		snap.stats = r.Stats
 	}
-	// Ranked (and highlighted) as the query restored, when it is.
-	rq, rp := q, params
-	if restored, p, ok := ix.restoredQuery(&r, params); ok {
-		rq, rp = restored, p
-	}
-	if alts := ix.alternatives(&r, q, params); len(alts) > 0 {
-		out, err := ix.searchExpanded(snap, &r, rq, rp, alts)
+	// Ranked (and highlighted) as the query restored, when it is; with
+	// its alternatives, when it has some.
+	all := ix.lists(&r, q, params)
+	if len(all) > 1 {
+		out, err := ix.searchExpanded(snap, &r, all)
 		if err != nil {
 			return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
 		}
 		out.TookMS = math.Round(float64(time.Since(start))/float64(time.Microsecond)) / 1000
 		return out, nil
 	}
-	page, first, _, err := ix.rank(snap, rq, rp, &r, false)
+	rq := all[0].q
+	page, first, _, err := ix.rank(snap, rq, all[0].p, &r, false)
 	if err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
 	}

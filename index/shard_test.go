@@ -12,11 +12,23 @@ import (
 	"github.com/vnsearch/vnsearch/corpus"
 )
 
-// searchShards runs the three steps of shard.go over shards and merges
-// their hits.
+// searchShards answers r over shards as a cluster does: the query
+// understood from every shard's lexicon and mined abbreviations, then the
+// three steps of shard.go, the lists merged.
 func searchShards(t *testing.T, shards []*Index, r Request) []Hit {
 	t.Helper()
 	ctx := context.Background()
+	var parts []LexiconPart
+	var mined [][]Abbreviation
+	for _, sh := range shards {
+		parts = append(parts, sh.LexiconPart(r.Query))
+		mined = append(mined, sh.Mined())
+	}
+	u, _, err := NewUnderstander(nil, mined...).Understand(r, parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Understood = &u
 	var stats CollectionStats
 	for i, sh := range shards {
 		st, err := sh.QueryStats(ctx, r)
@@ -30,50 +42,43 @@ func searchShards(t *testing.T, shards []*Index, r Request) []Hit {
 		}
 	}
 	r.Stats = &stats
-	var cands []Cut
+	var cands [][][]Cut
 	for _, sh := range shards {
 		c, err := sh.Candidates(ctx, r)
 		if err != nil {
 			t.Fatal(err)
 		}
-		cands = append(cands, c...)
+		cands = append(cands, c)
 	}
-	slices.SortStableFunc(cands, func(a, b Cut) int {
-		switch {
-		case a.Tier != b.Tier:
-			return b.Tier - a.Tier
-		case a.Score > b.Score:
-			return -1
-		case a.Score < b.Score:
-			return 1
-		}
-		return 0
-	})
-	if depth := DefaultParams().RescoreDepth; len(cands) >= depth {
-		r.RescoreCut = &cands[depth-1]
-	} else if len(cands) > 0 {
-		r.RescoreCut = &cands[len(cands)-1]
-	}
+	r.RescoreCut, r.AlternativeCuts = RescoreCuts(r, cands)
 	wanted := r.From + r.Size
-	r.Size, r.From = wanted, 0
-	var hits []Hit
+	var lists [][]Hit
 	for _, sh := range shards {
-		res, err := sh.Search(ctx, r)
+		_, got, err := sh.SearchLists(ctx, r, wanted)
 		if err != nil {
 			t.Fatal(err)
 		}
-		hits = append(hits, res.Hits...)
+		for k, l := range got {
+			for len(lists) <= k {
+				lists = append(lists, nil)
+			}
+			lists[k] = append(lists[k], l...)
+		}
 	}
-	slices.SortStableFunc(hits, func(a, b Hit) int {
-		if Before(a, b) {
-			return -1
-		}
-		if Before(b, a) {
-			return 1
-		}
-		return 0
-	})
-	return hits[:min(len(hits), wanted)]
+	for k := range lists {
+		slices.SortStableFunc(lists[k], func(a, b Hit) int {
+			if Before(a, b) {
+				return -1
+			}
+			if Before(b, a) {
+				return 1
+			}
+			return 0
+		})
+		lists[k] = lists[k][:min(len(lists[k]), wanted)]
+	}
+	hits := MergeLists(lists, DefaultParams())
+	return hits[min(r.From, len(hits)):min(len(hits), wanted)]
 }
 
 // TestShardsAnswerAsOneIndex splits articles over three indexes by a hash

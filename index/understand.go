@@ -1,0 +1,368 @@
+package index
+
+import (
+	"cmp"
+	"hash/fnv"
+	"math"
+	"slices"
+
+	"github.com/vnsearch/vnsearch/analyzer"
+)
+
+// Before a search by relevance matches anything, it decides what its
+// query is understood as (an Understanding): the form it ranks — its
+// plain syllables restored where the lexicon is sure enough (restore.go) —
+// and the alternative queries its synonyms give (expand.go). One index
+// decides from its own lexicon and synonyms. A cluster whose articles are
+// split over shards decides once, on the node that was asked, from what
+// every shard holds (Understander): the lexicon counts of the query's
+// syllables (LexiconPart), added up, and the abbreviations each mined;
+// it hands the decision to its shards in Request.Understood, so that each
+// ranks what one index holding every article would.
+
+// Understanding is what a search makes of its query.
+type Understanding struct {
+	// Restored are the query's runs of words as ranked, restored; none
+	// when the query ranks as typed.
+	Restored []string `json:"restored,omitempty"`
+	// Alternatives are the queries its synonyms give (Expansion.Query).
+	Alternatives []string `json:"alternatives,omitempty"`
+}
+
+// understood returns what r's query is understood as: what the request
+// carries, decided by a cluster; or, for a search by relevance on this
+// index alone, what its lexicon and synonyms make of it; nothing for the
+// searches of a cluster's shards that carry none, those asked as typed,
+// and those by date.
+func (ix *Index) understood(r *Request, q *analyzedQuery, p Params) Understanding {
+	if r.Understood != nil {
+		return *r.Understood
+	}
+	if r.Sort != ByRelevance || r.Stats != nil || r.RescoreCut != nil || r.AsTyped {
+		return Understanding{}
+	}
+	var restore func(string) Restoration
+	if ix.lex != nil {
+		restore = ix.lex.restore
+	}
+	return understand(r.Query, q, p, restore, ix.synonyms.current())
+}
+
+// understand decides what query, analyzed as q, is understood as, by a
+// restorer (none: no restoration) and a table of synonyms.
+func understand(query string, q *analyzedQuery, p Params, restore func(string) Restoration, t *synonymTable) Understanding {
+	parsed, err := ParseQuery(query)
+	if err != nil {
+		return Understanding{}
+	}
+	var u Understanding
+	if restore != nil {
+		u.Restored = restoredRuns(parsed, restore)
+	}
+	for _, e := range expansions(t, parsed, q, p) {
+		u.Alternatives = append(u.Alternatives, e.Query)
+	}
+	return u
+}
+
+// lists returns what a search ranks, each analyzed with the parameters it
+// ranks with: first the query (q as typed, restored when it is), then its
+// alternatives.
+func (ix *Index) lists(r *Request, q *analyzedQuery, p Params) []alternative {
+	u := ix.understood(r, q, p)
+	out := []alternative{{q, p}}
+	if u.Restored != nil {
+		parsed, err := ParseQuery(r.Query)
+		if err == nil && len(parsed.Runs) == len(u.Restored) {
+			parsed.Runs = u.Restored
+			if rq, err := analyze(parsed, p); err == nil {
+				out[0].q = rq
+			}
+		}
+	}
+	pa := alternativeParams(p)
+	for _, alt := range u.Alternatives[:min(len(u.Alternatives), MaxAlternatives)] {
+		parsed, err := ParseQuery(alt)
+		if err != nil {
+			continue
+		}
+		if aq, err := analyze(parsed, pa); err == nil {
+			out = append(out, alternative{q: aq, p: pa})
+		}
+	}
+	return out
+}
+
+// alternativeParams returns the parameters an alternative query ranks
+// with, given the typed query's.
+func alternativeParams(p Params) Params {
+	// The alternative stands for the keyword query typed, however many
+	// syllables its form has.
+	p.KeywordSyllables = p.MaxSyllables
+	// Its phrase is checked on the positions of each candidate: it
+	// reorders fewer candidates (the same for every page, so that pages
+	// agree).
+	p.RescoreDepth = min(p.RescoreDepth, AlternativeRescore)
+	return p
+}
+
+// LexiconPart is what one shard's lexicon counts of a query: every written
+// form of each of its syllables, the pairs of forms of adjacent syllables,
+// and a sketch of the forms counted after each form that may precede
+// another (FollowerSketch). Parts of every shard, added up, restore the
+// query as one lexicon of every article would.
+type LexiconPart struct {
+	Total     int64            `json:"total"`
+	Forms     []FormCount      `json:"forms,omitempty"`
+	Pairs     []PairCount      `json:"pairs,omitempty"`
+	Followers []FollowerSketch `json:"followers,omitempty"`
+}
+
+// FormCount is how often a written form is counted.
+type FormCount struct {
+	Form   string `json:"form"`
+	Folded string `json:"folded"`
+	Count  int64  `json:"count"`
+}
+
+// PairCount is how often form B is counted right after form A.
+type PairCount struct {
+	A     string `json:"a"`
+	B     string `json:"b"`
+	Count int64  `json:"count"`
+}
+
+// FollowerSketch describes the forms counted after Form: how many (N),
+// and the smallest followerSketch of their hashes (all of them when N is
+// no more). The union of the sketches of several shards tells how many
+// forms follow Form in all of them: exactly while there are at most
+// followerSketch, and within about 1/√followerSketch (6%) past that.
+type FollowerSketch struct {
+	Form   string   `json:"form"`
+	N      int      `json:"n"`
+	Hashes []uint64 `json:"hashes"`
+}
+
+// followerSketch is how many hashes a FollowerSketch keeps.
+const followerSketch = 256
+
+// sketchedForms bounds the forms of a plain syllable whose followers a
+// shard sketches: its commonest, past the restoreCandidates that restore
+// tries in the collection.
+const sketchedForms = 2 * restoreCandidates
+
+func formHash(form string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(form))
+	return h.Sum64()
+}
+
+// LexiconPart returns what the index's lexicon counts of query (see
+// LexiconPart); an empty part without a lexicon.
+func (ix *Index) LexiconPart(query string) LexiconPart {
+	if ix.lex == nil {
+		return LexiconPart{}
+	}
+	texts := []string{query}
+	if parsed, err := ParseQuery(query); err == nil {
+		texts = append(texts, parsed.Runs...)
+	}
+	return ix.lex.part(texts)
+}
+
+func (l *lexicon) part(texts []string) LexiconPart {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	out := LexiconPart{Total: l.total}
+	forms := map[uint32]bool{}
+	pairs := map[uint64]bool{}
+	sketched := map[uint32]bool{}
+	for _, text := range texts {
+		var prev []uint32
+		for _, s := range analyzer.Syllables(text) {
+			if s.Whole {
+				continue
+			}
+			var cur []uint32
+			for _, id := range l.byFold[s.Folded] {
+				if l.uni[id] > 0 {
+					cur = append(cur, id)
+				}
+			}
+			for _, id := range cur {
+				if !forms[id] {
+					forms[id] = true
+					out.Forms = append(out.Forms, FormCount{Form: l.forms[id], Folded: l.folded[id], Count: l.uni[id]})
+				}
+				for _, a := range prev {
+					k := pairKey(a, id)
+					if pairs[k] {
+						continue
+					}
+					pairs[k] = true
+					if c := l.pair(a, id); c > 0 {
+						out.Pairs = append(out.Pairs, PairCount{A: l.forms[a], B: l.forms[id], Count: c})
+					}
+				}
+			}
+			// The forms that may precede the next syllable: the typed one,
+			// and the commonest of a plain one.
+			slices.SortFunc(cur, func(a, b uint32) int { return cmp.Or(cmp.Compare(l.uni[b], l.uni[a]), cmp.Compare(a, b)) })
+			if s.Exact != s.Folded {
+				cur = nil
+				if id, ok := l.ids[s.Exact]; ok && l.uni[id] > 0 {
+					cur = []uint32{id}
+				}
+			}
+			prev = cur[:min(len(cur), sketchedForms)]
+			for _, id := range prev {
+				if !sketched[id] {
+					sketched[id] = true
+					out.Followers = append(out.Followers, l.sketch(id))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// sketch returns the sketch of the forms counted after form a (those of
+// the merged pair counts, as followers counts them). The caller holds mu.
+func (l *lexicon) sketch(a uint32) FollowerSketch {
+	lo, _ := slices.BinarySearch(l.keys, pairKey(a, 0))
+	hi, _ := slices.BinarySearch(l.keys, pairKey(a+1, 0))
+	hashes := make([]uint64, 0, hi-lo)
+	for _, k := range l.keys[lo:hi] {
+		hashes = append(hashes, formHash(l.forms[uint32(k)]))
+	}
+	slices.Sort(hashes)
+	return FollowerSketch{Form: l.forms[a], N: hi - lo, Hashes: hashes[:min(len(hashes), followerSketch)]}
+}
+
+// mergedLexicon returns a lexicon of the parts added up: one that
+// restores the texts the parts were taken of as the lexicon of every
+// shard's articles would.
+func mergedLexicon(parts []LexiconPart) *lexicon {
+	l := newLexicon()
+	l.fixedFollowers = map[uint32]int{}
+	var forms []FormCount
+	for _, p := range parts {
+		l.total += p.Total
+		forms = append(forms, p.Forms...)
+	}
+	// The same ids whatever order the shards answered in.
+	slices.SortFunc(forms, func(a, b FormCount) int { return cmp.Compare(a.Form, b.Form) })
+	for _, f := range forms {
+		id := l.id([]byte(f.Form), []byte(f.Folded))
+		l.uni[id] += f.Count
+	}
+	for _, p := range parts {
+		for _, pc := range p.Pairs {
+			a, okA := l.ids[pc.A]
+			b, okB := l.ids[pc.B]
+			if okA && okB {
+				l.delta[pairKey(a, b)] += pc.Count
+			}
+		}
+	}
+	sketches := map[uint32][]FollowerSketch{}
+	for _, p := range parts {
+		for _, fs := range p.Followers {
+			if id, ok := l.ids[fs.Form]; ok {
+				sketches[id] = append(sketches[id], fs)
+			}
+		}
+	}
+	for id, list := range sketches {
+		l.fixedFollowers[id] = unionSize(list)
+	}
+	return l
+}
+
+// unionSize returns how many distinct forms the sketches describe.
+func unionSize(list []FollowerSketch) int {
+	complete := true
+	var all []uint64
+	for _, fs := range list {
+		complete = complete && fs.N <= len(fs.Hashes)
+		all = append(all, fs.Hashes...)
+	}
+	slices.Sort(all)
+	all = slices.Compact(all)
+	if complete || len(all) < followerSketch {
+		return len(all)
+	}
+	// k minimum values: the k-th smallest of n uniform hashes sits near
+	// k/n of their range.
+	kth := float64(all[followerSketch-1]) / math.Exp2(64)
+	return int(math.Round((followerSketch - 1) / kth))
+}
+
+// mergeMined adds up the abbreviations several shards mined: each counted
+// by the articles of all that define it, written as the shard that
+// defines it most writes it.
+func mergeMined(lists [][]Abbreviation) []Abbreviation {
+	type acc struct {
+		Abbreviation
+		most int
+	}
+	byKey := map[string]*acc{}
+	for _, list := range lists {
+		for _, a := range list {
+			key := foldedKey(a.Short) + "\x00" + foldedKey(a.Long)
+			c := byKey[key]
+			if c == nil {
+				c = &acc{Abbreviation: a, most: a.Articles}
+				byKey[key] = c
+				continue
+			}
+			c.Articles += a.Articles
+			if a.Articles > c.most || a.Articles == c.most && a.Short+a.Long < c.Short+c.Long {
+				c.Short, c.Long, c.most = a.Short, a.Long, a.Articles
+			}
+		}
+	}
+	out := make([]Abbreviation, 0, len(byKey))
+	for _, c := range byKey {
+		out = append(out, c.Abbreviation)
+	}
+	slices.SortFunc(out, func(a, b Abbreviation) int {
+		return cmp.Or(cmp.Compare(b.Articles, a.Articles), cmp.Compare(a.Short, b.Short), cmp.Compare(a.Long, b.Long))
+	})
+	return out
+}
+
+// Understander understands queries for a collection split over shards.
+type Understander struct {
+	table *synonymTable
+}
+
+// NewUnderstander returns an Understander with the user's synonyms (those
+// every node is given) and the abbreviations each shard mined
+// (Index.Mined), counted together.
+func NewUnderstander(user *Synonyms, mined ...[]Abbreviation) *Understander {
+	return &Understander{table: newSynonymTable(BuiltinSynonyms(), user, MinedSynonyms(mergeMined(mined)))}
+}
+
+// Understand returns what r's query is understood as, given the lexicon
+// parts of every shard (Index.LexiconPart), and the restored query to
+// offer the reader, if any — as one index holding every article would.
+func (u *Understander) Understand(r Request, parts []LexiconPart) (Understanding, string, error) {
+	p := DefaultParams()
+	if r.Params != nil {
+		p = *r.Params
+	}
+	q, err := r.analyze(p)
+	if err != nil {
+		return Understanding{}, "", err
+	}
+	lex := mergedLexicon(parts)
+	didYouMean := ""
+	if res := lex.restore(r.Query); res.Changed && res.Confidence >= SuggestMinConfidence {
+		didYouMean = res.Text
+	}
+	if r.Sort != ByRelevance || r.AsTyped {
+		return Understanding{}, didYouMean, nil
+	}
+	return understand(r.Query, q, p, lex.restore, u.table), didYouMean, nil
+}
