@@ -151,10 +151,17 @@ const followerSketch = 256
 // tries in the collection.
 const sketchedForms = 2 * restoreCandidates
 
+// formHash hashes a form uniformly over 64 bits: FNV-1a, whose high bits
+// change little between short forms, mixed by splitmix64's finalizer.
 func formHash(form string) uint64 {
 	h := fnv.New64a()
 	h.Write([]byte(form))
-	return h.Sum64()
+	x := h.Sum64()
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
 }
 
 // LexiconPart returns what the index's lexicon counts of query (see
