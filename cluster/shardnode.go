@@ -171,6 +171,12 @@ func (s *shardServer) answer(ctx context.Context, req shardRequest) shardRespons
 		return shardResponse{Lexicon: &part}
 	case opMined:
 		return shardResponse{Mined: ix.Mined()}
+	case opSuggest:
+		part, err := ix.SuggestPart(ctx, req.Prefix)
+		if err != nil {
+			return failed(err)
+		}
+		return shardResponse{Suggest: &part}
 	case opGet:
 		a, err := ix.Get(ctx, req.ID)
 		if err != nil {

@@ -47,6 +47,7 @@ func shardSubject(shard int) string { return "vnsearch.shard." + strconv.Itoa(sh
 const (
 	opLexicon    = "lexicon"     // Index.LexiconPart
 	opMined      = "mined"       // Index.Mined
+	opSuggest    = "suggest"     // Index.SuggestPart
 	opQueryStats = "query-stats" // Index.QueryStats
 	opCandidates = "candidates"  // Index.Candidates
 	opSearch     = "search"      // Index.SearchLists
@@ -69,6 +70,7 @@ type shardRequest struct {
 	Hits    int            `json:"hits,omitempty"` // opSearch: how many, best first
 	ID      string         `json:"id,omitempty"`
 	IDs     []string       `json:"ids,omitempty"`
+	Prefix  string         `json:"prefix,omitempty"` // opSuggest
 	// to, when set, is the replica to ask first: the one that answered
 	// the search's first step, so that every step of one search reads
 	// the same index while writes go on.
@@ -95,6 +97,7 @@ type shardResponse struct {
 	Kind       string                 `json:"kind,omitempty"`
 	Lexicon    *index.LexiconPart     `json:"lexicon,omitempty"`
 	Mined      []index.Abbreviation   `json:"mined,omitempty"`
+	Suggest    *index.SuggestPart     `json:"suggest,omitempty"`
 	QueryStats *index.CollectionStats `json:"query_stats,omitempty"`
 	Cuts       [][]index.Cut          `json:"cuts,omitempty"`
 	Result     *index.Result          `json:"result,omitempty"` // without its hits: see Lists
@@ -203,10 +206,7 @@ func (s *Sharded) request(ctx context.Context, shard int, req shardRequest) (*sh
 	if err != nil {
 		return nil, fmt.Errorf("cluster: shard request: %w", err)
 	}
-	timeout := s.Timeout
-	if timeout <= 0 {
-		timeout = DefaultShardTimeout
-	}
+	timeout := s.timeout()
 	if req.MinSeq > 0 {
 		wait := maxShardWait
 		if req.WaitMS > 0 {
@@ -252,6 +252,14 @@ func (s *Sharded) request(ctx context.Context, shard int, req shardRequest) (*sh
 		return nil, fmt.Errorf("shard %d: %s", shard, resp.Error)
 	}
 	return &resp, nil
+}
+
+// timeout is Timeout, or its default.
+func (s *Sharded) timeout() time.Duration {
+	if s.Timeout <= 0 {
+		return DefaultShardTimeout
+	}
+	return s.Timeout
 }
 
 func (s *Sharded) all() []int {
@@ -454,6 +462,38 @@ func (s *Sharded) best(ctx context.Context, r index.Request, n int) (*index.Resu
 		}
 	}
 	return out, hits[:min(len(hits), n)], nil
+}
+
+// Suggest completes prefix with up to n phrases of the titles of every
+// shard that answers (see index.MergeSuggestions).
+func (s *Sharded) Suggest(ctx context.Context, prefix string, n int) ([]index.Suggestion, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	got, err := s.ask(ctx, s.all(), func(int) shardRequest { return shardRequest{Op: opSuggest, Prefix: prefix} })
+	if err != nil {
+		return nil, err
+	}
+	var parts []index.SuggestPart
+	for _, k := range answered(got) {
+		if p := got[k].Suggest; p != nil {
+			parts = append(parts, *p)
+		}
+	}
+	return index.MergeSuggestions(prefix, parts, n), nil
+}
+
+// Expansions returns the alternatives a search for query runs in the
+// cluster: those of the built-in synonyms, the nodes' and what every
+// shard mined.
+func (s *Sharded) Expansions(query string) ([]index.Expansion, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*s.timeout())
+	defer cancel()
+	und, err := s.getUnderstander(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return und.Expansions(query)
 }
 
 // getUnderstander returns an Understander of the abbreviations the shards

@@ -515,6 +515,52 @@ func TestShardedSearchOnRealNews(t *testing.T) {
 	if restored == 0 || expanded == 0 {
 		t.Errorf("the queries exercise restoration %d times and synonyms %d times: both are wanted", restored, expanded)
 	}
+	for _, q := range []string{"ubnd", "tp.hcm", "csgt"} {
+		got, err := sharded.Expansions(q)
+		want, _ := whole.Expansions(q)
+		if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%q: the cluster expands to %v (%v), one index to %v", q, got, err, want)
+		}
+	}
+
+	// Suggestions: merged from each shard's phrases starting with the
+	// prefix, close to one index's (see index.MergeSuggestions).
+	top, overlap, prefixes := 0, 0.0, 0
+	for i := 0; i < len(articles) && prefixes < 60; i += 37 {
+		syl := strings.Fields(analyzer.Fold(strings.ToLower(articles[i].Title)))
+		if len(syl) < 2 || len(syl[1]) < 2 {
+			continue
+		}
+		prefix := syl[0] + " " + syl[1][:2]
+		want, err := whole.Suggest(ctx, prefix, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want) == 0 {
+			continue
+		}
+		got, err := sharded.Suggest(ctx, prefix, 5)
+		if err != nil {
+			t.Fatalf("%q: sharded suggest: %v", prefix, err)
+		}
+		prefixes++
+		if len(got) > 0 && got[0].Text == want[0].Text {
+			top++
+		}
+		same := 0
+		for _, w := range want {
+			for _, g := range got {
+				if g.Text == w.Text {
+					same++
+				}
+			}
+		}
+		overlap += float64(same) / float64(len(want))
+	}
+	t.Logf("suggestions for %d prefixes: the same first for %d, %.0f%% of one index's found", prefixes, top, 100*overlap/float64(prefixes))
+	if prefixes < 20 || top < prefixes*9/10 || overlap < 0.9*float64(prefixes) {
+		t.Errorf("suggestions for %d prefixes: the same first for %d, %.0f%% of one index's found", prefixes, top, 100*overlap/float64(prefixes))
+	}
 }
 
 // TestShardReplicasApplyTheirShardOnly publishes one at a time and in

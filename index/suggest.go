@@ -78,13 +78,15 @@ const (
 
 // suggestTable is one build of the phrases, sorted by folded key.
 type suggestTable struct {
-	keys   []string // folded syllables joined by spaces
-	texts  []string // the written form, by key
-	counts []uint32
-	titles []uint32 // how many titles hold it
-	gen    uint64   // the index's generation it was built from
-	built  time.Time
-	took   time.Duration
+	keys     []string // folded syllables joined by spaces
+	texts    []string // the written form, by key
+	counts   []uint32
+	titles   []uint32 // how many titles hold it
+	votes    []int32  // what its text won its vote by (phraseCount.votes)
+	gen      uint64   // the index's generation it was built from
+	articles uint64   // the titles it counted
+	built    time.Time
+	took     time.Duration
 }
 
 // suggester keeps the current table and builds the next.
@@ -113,6 +115,116 @@ func (ix *Index) Suggest(ctx context.Context, prefix string, n int) ([]Suggestio
 		return nil, err
 	}
 	return t.lookup(prefix, n), nil
+}
+
+// SuggestPart is what one shard of a collection holds for completing a
+// prefix: how many titles its table counted, and its phrases starting
+// with the prefix, the commonest suggestPartRows of them.
+type SuggestPart struct {
+	Titles uint64      `json:"titles"`
+	Rows   []PhraseRow `json:"rows,omitempty"`
+}
+
+// PhraseRow is one phrase of a table of title phrases.
+type PhraseRow struct {
+	Key    string `json:"key"` // folded
+	Text   string `json:"text"`
+	Count  uint32 `json:"count"`
+	Titles uint32 `json:"titles"`
+	// Votes is what Text won its majority vote by: 0 when only titles
+	// it heads write it so.
+	Votes int32 `json:"votes,omitempty"`
+}
+
+// suggestPartRows bounds the phrases of a SuggestPart: more than a lookup
+// weighs (its shortlist of 50 and the longer phrases they extend to).
+const suggestPartRows = 400
+
+// SuggestPart returns the part of this index's table of title phrases
+// that completes prefix, for a cluster to merge with its other shards'
+// (MergeSuggestions). It waits for the table as Suggest does.
+func (ix *Index) SuggestPart(ctx context.Context, prefix string) (SuggestPart, error) {
+	t, err := ix.suggestions(ctx)
+	if err != nil {
+		return SuggestPart{}, err
+	}
+	out := SuggestPart{Titles: t.articles}
+	folded, _ := suggestKey(prefix)
+	if folded == "" {
+		return out, nil
+	}
+	lo, hi := t.span(folded)
+	rows := topOf(lo, hi, suggestPartRows, func(a, b int) int {
+		return cmp.Or(cmp.Compare(t.counts[b], t.counts[a]), cmp.Compare(t.keys[a], t.keys[b]))
+	})
+	for _, i := range rows {
+		out.Rows = append(out.Rows, PhraseRow{Key: t.keys[i], Text: t.texts[i], Count: t.counts[i], Titles: t.titles[i], Votes: t.votes[i]})
+	}
+	return out, nil
+}
+
+// MergeSuggestions completes prefix with up to n phrases from the parts of
+// every shard of a collection, as one index's table of every title would:
+// the counts of a phrase are added up (its written form the winner of the
+// shards' votes taken together), those held by too few titles for the whole collection
+// are left out, and the lookup is Suggest's. It can differ from one
+// index's answer where a shard left out a phrase its own titles hold too
+// rarely, or one past its commonest suggestPartRows.
+func MergeSuggestions(prefix string, parts []SuggestPart, n int) []Suggestion {
+	var titles uint64
+	rows := map[string]*PhraseRow{}
+	for _, p := range parts {
+		titles += p.Titles
+		for _, r := range p.Rows {
+			m := rows[r.Key]
+			if m == nil {
+				rows[r.Key] = &r
+				continue
+			}
+			switch {
+			case r.Text == m.Text:
+				m.Votes += r.Votes
+			case r.Votes > m.Votes:
+				m.Text, m.Votes = r.Text, r.Votes-m.Votes
+			case r.Votes == 0 && m.Votes == 0 && r.Count > m.Count:
+				m.Text = r.Text // a head's form, the commoner
+			default:
+				m.Votes -= r.Votes
+			}
+			m.Count += r.Count
+			m.Titles += r.Titles
+		}
+	}
+	least := suggestLeast(titles)
+	t := &suggestTable{}
+	for key, r := range rows {
+		if r.Titles >= least {
+			t.keys = append(t.keys, key)
+		}
+	}
+	sort.Strings(t.keys)
+	for _, key := range t.keys {
+		r := rows[key]
+		t.texts, t.counts, t.titles, t.votes = append(t.texts, r.Text), append(t.counts, r.Count), append(t.titles, r.Titles), append(t.votes, r.Votes)
+	}
+	out := t.lookup(prefix, min(n, MaxSuggestions))
+	if out == nil {
+		out = []Suggestion{}
+	}
+	return out
+}
+
+// suggestLeast is how many titles must hold a phrase for it to be
+// suggested, in an index of titles titles: one in a small index, two in a
+// larger one, three in a large one.
+func suggestLeast(titles uint64) uint32 {
+	switch {
+	case titles >= suggestLargeIndex:
+		return 3
+	case titles >= suggestSmallIndex:
+		return 2
+	}
+	return 1
 }
 
 // PrepareSuggestions starts building the table of title phrases in the
@@ -204,16 +316,7 @@ func (ix *Index) buildSuggestions(ctx context.Context) (*suggestTable, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Titles holding a phrase, at least: one in a small index, two in a
-	// larger one, three in a large one.
-	least := uint32(1)
-	switch {
-	case titles >= suggestLargeIndex:
-		least = 3
-	case titles >= suggestSmallIndex:
-		least = 2
-	}
-	least = max(least, hashed.floor+1)
+	least := max(suggestLeast(titles), hashed.floor+1)
 	if _, err := eachTitle(ctx, snap, func(title string) {
 		c.eachPhrase(title, func(key []byte, text string, head bool) {
 			if hashed.counts[maphash.Bytes(seed, key)] >= least { // held by enough titles
@@ -227,7 +330,7 @@ func (ix *Index) buildSuggestions(ctx context.Context) (*suggestTable, error) {
 		return nil, err
 	}
 	t := c.table(c.floor + 1)
-	t.gen, t.built, t.took = gen, time.Now(), time.Since(start)
+	t.gen, t.built, t.took, t.articles = gen, time.Now(), time.Since(start), titles
 	return t, nil
 }
 
@@ -446,10 +549,11 @@ func (c *phraseCounter) table(least uint32) *suggestTable {
 		}
 	}
 	sort.Strings(keys)
-	t := &suggestTable{keys: keys, texts: make([]string, len(keys)), counts: make([]uint32, len(keys)), titles: make([]uint32, len(keys))}
+	t := &suggestTable{keys: keys, texts: make([]string, len(keys)), counts: make([]uint32, len(keys)), titles: make([]uint32, len(keys)),
+		votes: make([]int32, len(keys))}
 	for i, k := range keys {
 		e := c.counts[k]
-		t.texts[i], t.counts[i], t.titles[i] = e.text, e.count, e.titles
+		t.texts[i], t.counts[i], t.titles[i], t.votes[i] = e.text, e.count, e.titles, e.votes
 	}
 	return t
 }

@@ -351,6 +351,12 @@ func NewUnderstander(user *Synonyms, mined ...[]Abbreviation) *Understander {
 	return &Understander{table: newSynonymTable(BuiltinSynonyms(), user, MinedSynonyms(mergeMined(mined)))}
 }
 
+// Expansions returns the alternatives a search for query runs in the
+// collection (see Index.Expansions).
+func (u *Understander) Expansions(query string) ([]Expansion, error) {
+	return expandWith(u.table, query, DefaultParams())
+}
+
 // Understand returns what r's query is understood as, given the lexicon
 // parts of every shard (Index.LexiconPart), and the restored query to
 // offer the reader, if any — as one index holding every article would.

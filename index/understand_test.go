@@ -176,6 +176,24 @@ func TestShardsUnderstandAsOneIndex(t *testing.T) {
 			}
 		}
 	}
+	// Suggestions merged from the shards' parts are one index's.
+	for _, prefix := range []string{"u", "uy ban", "ủy b", "ma", "con m", "canh sat g", "xe kh", "mạ", "t"} {
+		want, err := whole.Suggest(ctx, prefix, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var parts []SuggestPart
+		for _, sh := range shards {
+			p, err := sh.SuggestPart(ctx, prefix)
+			if err != nil {
+				t.Fatal(err)
+			}
+			parts = append(parts, p)
+		}
+		if got := MergeSuggestions(prefix, parts, 5); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("suggest %q: the shards' %v, one index's %v", prefix, got, want)
+		}
+	}
 	// The cluster's way searches what one index searches.
 	if alts, _ := whole.Expansions("ubnd"); len(alts) == 0 {
 		t.Error("ubnd has no alternatives")
