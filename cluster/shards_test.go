@@ -92,7 +92,7 @@ type shardReplica struct {
 	done   chan error
 }
 
-func (r *shardReplica) kill(t *testing.T) {
+func (r *shardReplica) kill(t testing.TB) {
 	t.Helper()
 	if r.cancel == nil {
 		return
@@ -412,64 +412,7 @@ func TestShardedSearchOnRealNews(t *testing.T) {
 		t.Skipf("no corpus of real articles at %s: %v", baomoiPath, err)
 	}
 	ctx := context.Background()
-	const n, shards = 3000, 4
-	var articles []corpus.Article
-	for a, err := range corpus.Articles(ctx, baomoiPath) {
-		if err != nil {
-			continue
-		}
-		articles = append(articles, a)
-		if len(articles) == n {
-			break
-		}
-	}
-	s := startNATS(t)
-	nc := connect(t, s)
-	log, err := OpenShards(ctx, nc, 1, shards)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var nodes []*shardReplica
-	for k := range shards {
-		rep := &shardReplica{shard: k, done: make(chan error, 1)}
-		node, err := JoinShards(ctx, Config{URLs: s.ClientURL(), ServeShards: []int{k}}, func(shard int) (*index.Index, error) {
-			ix, err := index.Create(filepath.Join(t.TempDir(), fmt.Sprint("shard-", shard)))
-			rep.ix = ix
-			return ix, err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rep.node = node
-		var runCtx context.Context
-		runCtx, rep.cancel = context.WithCancel(ctx)
-		go func() { rep.done <- node.Run(runCtx) }()
-		nodes = append(nodes, rep)
-	}
-	t.Cleanup(func() {
-		for _, r := range nodes {
-			r.kill(t)
-		}
-	})
-	whole, err := index.Create(filepath.Join(t.TempDir(), "whole"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer whole.Close()
-	seq, err := log.PublishArticles(ctx, "", 0, articles)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := whole.Add(ctx, articles); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range nodes {
-		if err := r.node.Replicas()[0].WaitApplied(ctx, seq, 60*time.Second); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sharded := NewSharded(nc, shards)
-	sharded.Timeout = 10 * time.Second
+	sharded, whole, articles := realNewsCluster(t, 3000, 4)
 	rng := rand.New(rand.NewPCG(3, 3))
 	var queries []string
 	for range 150 {
@@ -635,4 +578,69 @@ func TestShardReplicasApplyTheirShardOnly(t *testing.T) {
 	if _, err := NewShardReplica(nc, reps[0].Index(), 3, shards); err == nil {
 		t.Error("a replica of shard 3 of 3 was made")
 	}
+}
+
+// realNewsCluster indexes the first n articles of baomoi into one index
+// and into a cluster of shards shards (one replica each), and returns a
+// Sharded of the cluster, the index and the articles.
+func realNewsCluster(t testing.TB, n, shards int) (*Sharded, *index.Index, []corpus.Article) {
+	ctx := context.Background()
+	var articles []corpus.Article
+	for a, err := range corpus.Articles(ctx, baomoiPath) {
+		if err != nil {
+			continue
+		}
+		articles = append(articles, a)
+		if len(articles) == n {
+			break
+		}
+	}
+	s := startNATS(t)
+	nc := connect(t, s)
+	log, err := OpenShards(ctx, nc, 1, shards)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nodes []*shardReplica
+	for k := range shards {
+		rep := &shardReplica{shard: k, done: make(chan error, 1)}
+		node, err := JoinShards(ctx, Config{URLs: s.ClientURL(), ServeShards: []int{k}}, func(shard int) (*index.Index, error) {
+			ix, err := index.Create(filepath.Join(t.TempDir(), fmt.Sprint("shard-", shard)))
+			rep.ix = ix
+			return ix, err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep.node = node
+		var runCtx context.Context
+		runCtx, rep.cancel = context.WithCancel(ctx)
+		go func() { rep.done <- node.Run(runCtx) }()
+		nodes = append(nodes, rep)
+	}
+	t.Cleanup(func() {
+		for _, r := range nodes {
+			r.kill(t)
+		}
+	})
+	whole, err := index.Create(filepath.Join(t.TempDir(), "whole"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { whole.Close() })
+	seq, err := log.PublishArticles(ctx, "", 0, articles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := whole.Add(ctx, articles); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range nodes {
+		if err := r.node.Replicas()[0].WaitApplied(ctx, seq, 60*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sharded := NewSharded(nc, shards)
+	sharded.Timeout = 10 * time.Second
+	return sharded, whole, articles
 }
