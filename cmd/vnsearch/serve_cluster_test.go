@@ -242,6 +242,20 @@ func TestServeNATSShardsRestoreSnapshots(t *testing.T) {
 	if stats.Articles != total || m5.Title != "Giá xăng kỳ 5" {
 		t.Errorf("node b: %d articles, m5 %q; want %d and m5", stats.Articles, m5.Title, total)
 	}
+	// Its shards, restored, understand a query as one index does: typed
+	// without diacritics, restored and offered; and they complete titles.
+	var found index.Result
+	b.getJSON(t, "/search?q=ma+tuy", &found)
+	if found.DidYouMean != "ma túy" || len(found.Hits) == 0 || found.Shards == nil || found.Shards.Answered != 2 {
+		t.Errorf("node b: ma tuy: did you mean %q, %d hits, shards %+v", found.DidYouMean, len(found.Hits), found.Shards)
+	}
+	var completed struct {
+		Suggestions []index.Suggestion `json:"suggestions"`
+	}
+	b.getJSON(t, "/suggest?q=gia+x", &completed)
+	if len(completed.Suggestions) == 0 || !strings.HasPrefix(completed.Suggestions[0].Text, "Giá xăng") {
+		t.Errorf("node b: suggest gia x: %+v", completed.Suggestions)
+	}
 	b.stop(t)
 	log := b.stderr.String()
 	for k := range 2 {

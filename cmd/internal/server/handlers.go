@@ -144,8 +144,8 @@ func (s *Server) analyze(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := api.Analyzed{Tokens: tokens, Expansions: []index.Expansion{}}
 	if text := q.Get("text"); strings.TrimSpace(text) != "" {
-		// An index knows its mined synonyms; another store (a cluster)
-		// is asked the built-in ones.
+		// An index, or a cluster of shards, knows its mined synonyms;
+		// a store that does not is asked the built-in ones.
 		if ex, ok := s.ix.(expander); ok {
 			out.Expansions, err = ex.Expansions(text)
 		} else {

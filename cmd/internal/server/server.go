@@ -81,6 +81,8 @@ type Reader interface {
 	Search(ctx context.Context, r index.Request) (*index.Result, error)
 	Get(ctx context.Context, id string) (corpus.Article, error)
 	Stats(ctx context.Context) (index.Stats, error)
+	api.Suggester
+	Expansions(query string) ([]index.Expansion, error)
 }
 
 // readOnly is a store that only reads: a cluster's writes go to its log.

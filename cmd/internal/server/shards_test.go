@@ -94,6 +94,21 @@ func TestShardedClusterOverHTTP(t *testing.T) {
 		t.Errorf("stats: %d %s", status, resp)
 	}
 
+	// Typed without diacritics, the query is restored from both shards'
+	// lexicons; the box completes from both shards' titles; the
+	// synonyms are the cluster's.
+	if r := nodes[1].search("q=gia+vang"); r.DidYouMean != "giá vàng" || r.Total != 19 {
+		t.Errorf("gia vang: did you mean %q, total %d", r.DidYouMean, r.Total)
+	}
+	status, _, resp = nodes[0].do("GET", "/suggest?q=gia+v", "", nil)
+	if status != http.StatusOK || !strings.Contains(string(resp), `"text":"Giá vàng hôm nay"`) {
+		t.Errorf("suggest: %d %s", status, resp)
+	}
+	status, _, resp = nodes[0].do("GET", "/analyze?text=ubnd&expand=true", "", nil)
+	if status != http.StatusOK || !strings.Contains(string(resp), "Ủy ban nhân dân") {
+		t.Errorf("analyze: %d %s", status, resp)
+	}
+
 	// The node of shard 1 stopped: node 0 answers with shard 0's hits and
 	// says that one shard of two answered.
 	stop(1)
