@@ -98,12 +98,20 @@ func (s *snapshot) scoredCursor(sv *segView, field, term string, weight float64,
 	}
 	scored := weight > 0
 	c := &cursor{
-		it:     pl.Iterator(scored, scored, false, nil),
 		cost:   pl.Count(),
 		doc:    noDoc - 1,
 		weight: weight,
 		sc:     sc,
 		group:  group,
+	}
+	if scored {
+		// Read from the file, which skips; else through Bleve.
+		if fp, err := sv.filePostings(field, term); err == nil {
+			c.fp = fp
+		}
+	}
+	if c.fp == nil {
+		c.it = pl.Iterator(scored, scored, false, nil)
 	}
 	if scored {
 		c.ub = weight * (sc.k1 + 1)

@@ -67,6 +67,10 @@ type storedFile struct {
 	offsets     []uint64 // the stored index: where each document starts
 	fields      []string // field names by number, as the segment has them
 	refs        int      // guarded by storedFiles.mu
+	// For reading postings (postingsread.go).
+	sectionsIndex uint64
+	chunkMode     uint32
+	dicts         termDicts
 }
 
 // openStoredFile opens the file of a segment for reading its stored
@@ -109,6 +113,7 @@ func (sf *storedFile) readFooter(seg segment.Segment) error {
 	idLen := int64(be.Uint32(foot[0:]))
 	numDocs := be.Uint64(foot[4:])
 	storedIndex := be.Uint64(foot[12:])
+	sf.sectionsIndex, sf.chunkMode = be.Uint64(foot[20:]), be.Uint32(foot[28:])
 	version := be.Uint32(foot[32:])
 	switch {
 	case version != zapStoredVersion:

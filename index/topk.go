@@ -35,7 +35,8 @@ func (s bm25) tfPart(freq, length uint64) float64 {
 // cursor walks one term's postings (or, with weight 0, a bitmap of the
 // documents a filter allows) in one segment.
 type cursor struct {
-	it     segment.PostingsIterator // nil for a bitmap
+	it     segment.PostingsIterator // nil for a bitmap, or when fp reads
+	fp     *filePostings            // the file's postings, when it reads them
 	bits   roaring.IntPeekable      // the bitmap's iterator
 	cost   uint64                   // documents it holds
 	doc    uint64                   // current document; noDoc when done
@@ -61,9 +62,24 @@ func (c *cursor) read(p segment.Posting, err error) error {
 	return nil
 }
 
+func (c *cursor) readFile(doc, freq, length uint64, ok bool, err error) error {
+	if err != nil {
+		return err
+	}
+	if !ok {
+		c.doc = noDoc
+		return nil
+	}
+	c.doc, c.freq, c.length = doc, freq, length
+	return nil
+}
+
 func (c *cursor) next() error {
 	if c.doc == noDoc {
 		return nil
+	}
+	if c.fp != nil {
+		return c.readFile(c.fp.next())
 	}
 	if c.it == nil {
 		if !c.bits.HasNext() {
@@ -80,6 +96,9 @@ func (c *cursor) next() error {
 func (c *cursor) advance(target uint64) error {
 	if c.doc == noDoc || c.started() && c.doc >= target {
 		return nil
+	}
+	if c.fp != nil {
+		return c.readFile(c.fp.advance(target))
 	}
 	if c.it == nil {
 		c.bits.AdvanceIfNeeded(uint32(min(target, math.MaxUint32)))
