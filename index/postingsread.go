@@ -334,6 +334,10 @@ type filePostings struct {
 	chunk int64  // the chunk in buf; -1 for none
 	buf   []byte // its bytes
 	off   int    // where the next entry starts in buf
+	// win holds the bytes read last, from winAt: chunks that follow are
+	// read ahead, as far as chunkReadAhead.
+	win   []byte
+	winAt uint64
 	entry uint64 // the index in all of the entry at off
 }
 
@@ -472,13 +476,25 @@ func (p *filePostings) load(c int64) error {
 	if n > 1<<26 {
 		return fmt.Errorf("%s: a chunk of %d bytes", p.sf.path, n)
 	}
-	b, err := p.sf.readAt(&p.buf, p.fn.dataStart+start, int(n))
-	if err != nil {
-		return err
+	at := p.fn.dataStart + start
+	if at < p.winAt || at+n > p.winAt+uint64(len(p.win)) {
+		// Read this chunk and those after it, up to chunkReadAhead.
+		size := max(n, min(chunkReadAhead, p.fn.ends[len(p.fn.ends)-1]-start))
+		win, err := p.sf.readAt(&p.win, at, int(size))
+		if err != nil {
+			return err
+		}
+		p.win, p.winAt = win, at
 	}
-	p.buf, p.off, p.chunk, p.entry = b, 0, c, starts[c]
+	p.buf = p.win[at-p.winAt : at-p.winAt+n]
+	p.off, p.chunk, p.entry = 0, c, starts[c]
 	return nil
 }
+
+// chunkReadAhead is how many bytes of frequencies one read takes, when
+// the list has that many past the chunk read: the chunks of a list walked
+// through, or jumped through, cost one system call in several.
+const chunkReadAhead = 32 << 10
 
 // skipEntry steps over the entry at off without decoding it: a first
 // byte of 0 or 1 is a frequency of 0, without a length; else two
