@@ -39,6 +39,7 @@ type docFields struct {
 	exact  bleveindex.TokenFrequencies // body_x: syllables written with diacritics
 	tokens tokens
 	layout layout
+	lex    lexTokens // what the lexicon counts of it
 }
 
 // analyzeArticle analyzes the article's units in one pass each. Terms
@@ -52,10 +53,11 @@ func analyzeArticle(a *corpus.Article) docFields {
 		exact:  make(bleveindex.TokenFrequencies, 192),
 	}
 	var (
-		ids   = make(map[string]uint32, 256)
-		freqs []bleveindex.TokenFreq // slab of the TokenFreqs both maps point into
-		terms []byte                 // slab of their terms
-		pos   = 1
+		lexIDs = make(map[string]int32, 256)
+		ids    = make(map[string]uint32, 256)
+		freqs  []bleveindex.TokenFreq // slab of the TokenFreqs both maps point into
+		terms  []byte                 // slab of their terms
+		pos    = 1
 	)
 	// intern returns a term's TokenFreq in m, making it when new. The
 	// map's key and the Term share the slab's bytes.
@@ -80,6 +82,7 @@ func analyzeArticle(a *corpus.Article) docFields {
 	for i := range units {
 		u := &units[i]
 		u.pos = pos
+		lexBegun := false
 		analyzer.EachToken(unitText(a, u), func(t analyzer.TokenView) {
 			u.tokens++
 			tf := intern(d.folded, t.Folded)
@@ -94,10 +97,26 @@ func analyzeArticle(a *corpus.Article) docFields {
 			}
 			d.layout.positions[id] = append(d.layout.positions[id], u.pos+t.Position-1)
 			d.tokens.all++
+			exact := tf.Term
 			if isMarked(t.Exact) {
 				d.tokens.marked++
 				xf := intern(d.exact, t.Exact)
 				xf.SetFrequency(xf.Frequency() + 1)
+				exact = xf.Term
+			}
+			if !t.Whole {
+				key := unsafe.String(unsafe.SliceData(exact), len(exact))
+				lid, ok := lexIDs[key]
+				if !ok {
+					lid = int32(len(d.lex.forms))
+					lexIDs[key] = lid
+					d.lex.forms = append(d.lex.forms, [2]string{key, unsafe.String(unsafe.SliceData(tf.Term), len(tf.Term))})
+				}
+				if t.Joined && lexBegun {
+					lid |= lexPair
+				}
+				d.lex.seq = append(d.lex.seq, lid)
+				lexBegun = true
 			}
 		})
 		// One empty position between units.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/vnsearch/vnsearch/analyzer"
@@ -33,8 +34,10 @@ import (
 // lexiconFile is the lexicon's file, in the index directory.
 const lexiconFile = "lexicon.gob"
 
-// lexiconVersion changes when the lexicon counts differently.
-const lexiconVersion = 1
+// lexiconVersion changes when the lexicon counts differently. 2: pairs
+// within each unit of the body (title, summary, paragraph or passage of a
+// long one), as the index analyzes it.
+const lexiconVersion = 2
 
 type lexicon struct {
 	mu     sync.RWMutex
@@ -62,12 +65,15 @@ func newLexicon() *lexicon {
 func pairKey(a, b uint32) uint64 { return uint64(a)<<32 | uint64(b) }
 
 // id returns the id of an exact form, interning it.
-func (l *lexicon) id(exact, folded []byte) uint32 {
+func (l *lexicon) id(exact, folded []byte) uint32 { return lexID(l, exact, folded) }
+
+func lexID[T string | []byte](l *lexicon, exact, folded T) uint32 {
 	if id, ok := l.ids[string(exact)]; ok {
 		return id
 	}
 	id := uint32(len(l.forms))
-	e, f := string(exact), string(folded)
+	// Copies: a string may view the slab of a document's analysis.
+	e, f := strings.Clone(string(exact)), strings.Clone(string(folded))
 	if e == f {
 		f = e
 	}
@@ -79,12 +85,25 @@ func (l *lexicon) id(exact, folded []byte) uint32 {
 	return id
 }
 
-// count adds sign times the syllables and pairs of an article.
+// lexTokens are what the lexicon counts of an article, as its analysis
+// for the index finds them (analyzeArticle): its forms, exact and folded,
+// and its syllables in order, each a form's number, with lexPair set when
+// it pairs with the one before.
+type lexTokens struct {
+	forms [][2]string
+	seq   []int32
+}
+
+const lexPair = int32(-1 << 31)
+
+// count adds sign times the syllables and pairs of an article: those of
+// each unit of its body (splitUnits), words (numbers) left out, a pair
+// for adjacent syllables that stand together (Joined).
 func (l *lexicon) count(a *corpus.Article, sign int64) {
-	texts := append([]string{a.Title, a.Summary}, a.Paragraphs...)
-	for _, t := range texts {
+	units := splitUnits(a)
+	for i := range units {
 		prev := int64(-1)
-		analyzer.EachToken(t, func(tv analyzer.TokenView) {
+		analyzer.EachToken(unitText(a, &units[i]), func(tv analyzer.TokenView) {
 			if tv.Whole {
 				return
 			}
@@ -99,16 +118,44 @@ func (l *lexicon) count(a *corpus.Article, sign int64) {
 	}
 }
 
+// countTokens adds the syllables and pairs of an article analyzed already:
+// what count(a, 1) adds, without analyzing it again.
+func (l *lexicon) countTokens(t *lexTokens) {
+	ids := make([]uint32, len(t.forms))
+	for i, f := range t.forms {
+		ids[i] = lexID(l, f[0], f[1])
+	}
+	prev := uint32(0)
+	for _, v := range t.seq {
+		id := ids[v&^lexPair]
+		l.uni[id]++
+		l.total++
+		if v&lexPair != 0 {
+			l.delta[pairKey(prev, id)]++
+		}
+		prev = id
+	}
+}
+
 // Committed follows a batch of changes (Observer). The articles are
 // analyzed into a lexicon of their own first, so that searches wait only
 // while its counts are added.
 func (l *lexicon) Committed(added, removed []corpus.Article) {
+	l.committed(added, nil, removed)
+}
+
+// committed follows a batch whose added articles come analyzed already
+// (tokens, in their order) or not (added).
+func (l *lexicon) committed(added []corpus.Article, tokens []*lexTokens, removed []corpus.Article) {
 	batch := newLexicon()
 	for i := range removed {
 		batch.count(&removed[i], -1)
 	}
 	for i := range added {
 		batch.count(&added[i], 1)
+	}
+	for _, t := range tokens {
+		batch.countTokens(t)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()

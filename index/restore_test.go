@@ -5,6 +5,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/vnsearch/vnsearch/corpus"
@@ -162,4 +163,33 @@ func TestRestoreWhileWriting(t *testing.T) {
 		_ = ix.Lexicon()
 	}
 	<-done
+}
+
+// TestLexiconTokensAsCounted checks that what the lexicon counts of an
+// article from the index's analysis of it (countTokens, as writes do) is
+// what it counts analyzing the article again (count, as deletes and a
+// recount do): the seeds, and an article of numbers, punctuation and a
+// paragraph long enough to be cut into passages.
+func TestLexiconTokensAsCounted(t *testing.T) {
+	var articles []corpus.Article
+	for a, err := range corpus.Seeds(context.Background()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		articles = append(articles, a)
+	}
+	long := strings.Repeat("Ngày 12/3/2024, lực lượng CSGT tỉnh Hà Giang đã bắt giữ 3 đối tượng vận chuyển 1,5 kg ma túy tổng hợp; "+
+		"theo Công an, đây là đường dây lớn (hoạt động từ năm 2020) ", 40)
+	articles = append(articles, article("long", "Triệt phá đường dây ma túy: 3 người bị bắt", long, "100% số tiền, 2.000 tỷ đồng — và ma túy."))
+	for _, a := range articles {
+		counted, fromTokens := newLexicon(), newLexicon()
+		counted.count(&a, 1)
+		d := analyzeArticle(&a)
+		fromTokens.countTokens(&d.lex)
+		u1, p1 := counted.lexiconCounts()
+		u2, p2 := fromTokens.lexiconCounts()
+		if !maps.Equal(u1, u2) || !maps.Equal(p1, p2) || len(u1) == 0 || len(p1) == 0 {
+			t.Errorf("%s: counted %d forms and %d pairs, from the index's analysis %d and %d", a.ID, len(u1), len(p1), len(u2), len(p2))
+		}
+	}
 }

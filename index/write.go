@@ -211,8 +211,9 @@ func (ix *Index) Apply(ctx context.Context, ops Ops) (Applied, error) {
 		return Applied{}, err
 	}
 	var told, removed []corpus.Article
+	var toldLex []*lexTokens
 	if ix.observer != nil || ix.lex != nil {
-		if told, removed, err = ix.observed(ctx, ops, ids, latest, stamps, docs); err != nil {
+		if told, toldLex, removed, err = ix.observed(ctx, ops, ids, latest, stamps, docs); err != nil {
 			return Applied{}, err
 		}
 	}
@@ -222,7 +223,7 @@ func (ix *Index) Apply(ctx context.Context, ops Ops) (Applied, error) {
 	if len(told) > 0 || len(removed) > 0 {
 		ix.observing.Lock()
 		if ix.lex != nil {
-			ix.lex.Committed(told, removed)
+			ix.lex.committed(nil, toldLex, removed)
 		}
 		if ix.observer != nil {
 			ix.observer.Committed(told, removed)
@@ -246,13 +247,14 @@ type Observer interface {
 // articles it writes that change, and the stored articles they replace or
 // it deletes.
 func (ix *Index) observed(ctx context.Context, ops Ops, ids []string, latest map[string]int,
-	stamps map[string]stamp, docs []built) ([]corpus.Article, []corpus.Article, error) {
+	stamps map[string]stamp, docs []built) ([]corpus.Article, []*lexTokens, []corpus.Article, error) {
 	snap, err := ix.snapshot(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer snap.close()
 	var added, removed []corpus.Article
+	var addedLex []*lexTokens
 	n := 0
 	for _, id := range ids {
 		op := ops.Ops[latest[id]]
@@ -260,24 +262,25 @@ func (ix *Index) observed(ctx context.Context, ops Ops, ids []string, latest map
 		changed := true
 		if op.Article != nil {
 			changed = !exists || old != docs[n].stamp
-			n++
 			if changed {
 				added = append(added, *op.Article)
+				addedLex = append(addedLex, docs[n].lex)
 			}
+			n++
 		}
 		if exists && changed {
 			seg, doc, err := snap.locate(id)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			a, err := snap.article(seg, doc)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			removed = append(removed, a)
 		}
 	}
-	return added, removed, nil
+	return added, addedLex, removed, nil
 }
 
 // commit writes a batch together with its change to the length totals,
@@ -390,6 +393,7 @@ func (ix *Index) AddStream(ctx context.Context, articles iter.Seq[corpus.Article
 type built struct {
 	doc   *document.Document
 	stamp stamp
+	lex   *lexTokens
 }
 
 // buildDocuments analyzes the articles named by ids (articles[latest[id]])
@@ -406,11 +410,11 @@ func buildDocuments(ctx context.Context, articles []corpus.Article, ids []string
 					return gctx.Err()
 				}
 				a := &articles[latest[ids[n]]]
-				doc, st, err := pk.document(a)
+				doc, st, lex, err := pk.document(a)
 				if err != nil {
 					return fmt.Errorf("index: add %s: %w", a.ID, err)
 				}
-				out[n] = built{doc, st}
+				out[n] = built{doc, st, lex}
 			}
 			return nil
 		})
@@ -428,20 +432,20 @@ type packer struct {
 
 // document maps an article to what the index holds, and the stamp that
 // tells whether it changed.
-func (pk *packer) document(a *corpus.Article) (*document.Document, stamp, error) {
+func (pk *packer) document(a *corpus.Article) (*document.Document, stamp, *lexTokens, error) {
 	if a.Hash == "" {
 		a.Hash = a.ContentHash()
 	}
 	raw, err := pk.pack(a)
 	if err != nil {
-		return nil, stamp{}, err
+		return nil, stamp{}, nil, err
 	}
 	fields := analyzeArticle(a)
 	st := stamp{hash: a.Hash, tokens: fields.tokens, origin: a.Origin}
 	// The layout is left to zap's snappy: the second pass reads a hundred
 	// of them a search, and inflating them cost more than a third of its
 	// time for 6% of the index's size.
-	return bleveDocument(a, &fields, st, raw, fields.layout.encode()), st, nil
+	return bleveDocument(a, &fields, st, raw, fields.layout.encode()), st, &fields.lex, nil
 }
 
 // stamps returns the stamp of each of ids already in the index. It reads
