@@ -156,20 +156,7 @@ func TestShardedSearchAnswersAsOneIndex(t *testing.T) {
 	var replicas []*shardReplica
 	for k := range shards {
 		for r := range 2 {
-			rep := &shardReplica{shard: k, done: make(chan error, 1)}
-			node, err := JoinShards(ctx, Config{URLs: s.ClientURL(), ServeShards: []int{k}}, func(shard int) (*index.Index, error) {
-				ix, err := index.Create(filepath.Join(t.TempDir(), fmt.Sprintf("r%d-shard-%d", r, shard)))
-				rep.ix = ix
-				return ix, err
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			rep.node = node
-			var runCtx context.Context
-			runCtx, rep.cancel = context.WithCancel(ctx)
-			go func() { rep.done <- node.Run(runCtx) }()
-			replicas = append(replicas, rep)
+			replicas = append(replicas, startShardReplica(t, s.ClientURL(), k, filepath.Join(t.TempDir(), fmt.Sprintf("r%d-shard-%d", r, k))))
 		}
 	}
 	t.Cleanup(func() {
@@ -603,20 +590,7 @@ func realNewsCluster(t testing.TB, n, shards int) (*Sharded, *index.Index, []cor
 	}
 	var nodes []*shardReplica
 	for k := range shards {
-		rep := &shardReplica{shard: k, done: make(chan error, 1)}
-		node, err := JoinShards(ctx, Config{URLs: s.ClientURL(), ServeShards: []int{k}}, func(shard int) (*index.Index, error) {
-			ix, err := index.Create(filepath.Join(t.TempDir(), fmt.Sprint("shard-", shard)))
-			rep.ix = ix
-			return ix, err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rep.node = node
-		var runCtx context.Context
-		runCtx, rep.cancel = context.WithCancel(ctx)
-		go func() { rep.done <- node.Run(runCtx) }()
-		nodes = append(nodes, rep)
+		nodes = append(nodes, startShardReplica(t, s.ClientURL(), k, filepath.Join(t.TempDir(), fmt.Sprint("shard-", k))))
 	}
 	t.Cleanup(func() {
 		for _, r := range nodes {
@@ -643,4 +617,24 @@ func realNewsCluster(t testing.TB, n, shards int) (*Sharded, *index.Index, []cor
 	sharded := NewSharded(nc, shards)
 	sharded.Timeout = 10 * time.Second
 	return sharded, whole, articles
+}
+
+// startShardReplica starts a node serving shard of the cluster at url,
+// its index created in dir.
+func startShardReplica(t testing.TB, url string, shard int, dir string) *shardReplica {
+	t.Helper()
+	rep := &shardReplica{shard: shard, done: make(chan error, 1)}
+	node, err := JoinShards(context.Background(), Config{URLs: url, ServeShards: []int{shard}}, func(int) (*index.Index, error) {
+		ix, err := index.Create(dir)
+		rep.ix = ix
+		return ix, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep.node = node
+	var runCtx context.Context
+	runCtx, rep.cancel = context.WithCancel(context.Background())
+	go func() { rep.done <- node.Run(runCtx) }()
+	return rep
 }
