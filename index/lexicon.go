@@ -141,27 +141,35 @@ func (l *lexicon) countTokens(t *lexTokens) {
 // analyzed into a lexicon of their own first, so that searches wait only
 // while its counts are added.
 func (l *lexicon) Committed(added, removed []corpus.Article) {
-	l.committed(added, nil, removed)
-}
-
-// committed follows a batch whose added articles come analyzed already
-// (tokens, in their order) or not (added).
-func (l *lexicon) committed(added []corpus.Article, tokens []*lexTokens, removed []corpus.Article) {
 	batch := newLexicon()
-	for i := range removed {
-		batch.count(&removed[i], -1)
-	}
 	for i := range added {
 		batch.count(&added[i], 1)
 	}
-	for _, t := range tokens {
-		batch.countTokens(t)
+	l.committed([]*lexicon{batch}, removed)
+}
+
+// committed follows a batch whose added articles are counted already, in
+// lexicons of their own: the removed are counted into the first, and
+// each is added in turn.
+func (l *lexicon) committed(counted []*lexicon, removed []corpus.Article) {
+	if len(counted) == 0 {
+		counted = []*lexicon{newLexicon()}
 	}
+	for i := range removed {
+		counted[0].count(&removed[i], -1)
+	}
+	for _, batch := range counted {
+		l.add(batch)
+	}
+}
+
+// add adds the counts of batch.
+func (l *lexicon) add(batch *lexicon) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	ids := make([]uint32, len(batch.forms))
 	for id, form := range batch.forms {
-		ids[id] = l.id([]byte(form), []byte(batch.folded[id]))
+		ids[id] = lexID(l, form, batch.folded[id])
 		l.uni[ids[id]] += batch.uni[id]
 	}
 	l.total += batch.total

@@ -159,7 +159,11 @@ func (ix *Index) Apply(ctx context.Context, ops Ops) (Applied, error) {
 			added = append(added, id)
 		}
 	}
-	docs, err := buildDocuments(ctx, articles, added, addAt)
+	var counted []*lexicon
+	if ix.lex != nil {
+		counted = []*lexicon{}
+	}
+	docs, counted, err := buildDocuments(ctx, articles, added, addAt, stamps, counted)
 	if err != nil {
 		return out, err
 	}
@@ -211,9 +215,8 @@ func (ix *Index) Apply(ctx context.Context, ops Ops) (Applied, error) {
 		return Applied{}, err
 	}
 	var told, removed []corpus.Article
-	var toldLex []*lexTokens
 	if ix.observer != nil || ix.lex != nil {
-		if told, toldLex, removed, err = ix.observed(ctx, ops, ids, latest, stamps, docs); err != nil {
+		if told, removed, err = ix.observed(ctx, ops, ids, latest, stamps, docs); err != nil {
 			return Applied{}, err
 		}
 	}
@@ -223,7 +226,7 @@ func (ix *Index) Apply(ctx context.Context, ops Ops) (Applied, error) {
 	if len(told) > 0 || len(removed) > 0 {
 		ix.observing.Lock()
 		if ix.lex != nil {
-			ix.lex.committed(nil, toldLex, removed)
+			ix.lex.committed(counted, removed)
 		}
 		if ix.observer != nil {
 			ix.observer.Committed(told, removed)
@@ -247,14 +250,13 @@ type Observer interface {
 // articles it writes that change, and the stored articles they replace or
 // it deletes.
 func (ix *Index) observed(ctx context.Context, ops Ops, ids []string, latest map[string]int,
-	stamps map[string]stamp, docs []built) ([]corpus.Article, []*lexTokens, []corpus.Article, error) {
+	stamps map[string]stamp, docs []built) ([]corpus.Article, []corpus.Article, error) {
 	snap, err := ix.snapshot(ctx)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	defer snap.close()
 	var added, removed []corpus.Article
-	var addedLex []*lexTokens
 	n := 0
 	for _, id := range ids {
 		op := ops.Ops[latest[id]]
@@ -264,23 +266,22 @@ func (ix *Index) observed(ctx context.Context, ops Ops, ids []string, latest map
 			changed = !exists || old != docs[n].stamp
 			if changed {
 				added = append(added, *op.Article)
-				addedLex = append(addedLex, docs[n].lex)
 			}
 			n++
 		}
 		if exists && changed {
 			seg, doc, err := snap.locate(id)
 			if err != nil {
-				return nil, nil, nil, err
+				return nil, nil, err
 			}
 			a, err := snap.article(seg, doc)
 			if err != nil {
-				return nil, nil, nil, err
+				return nil, nil, err
 			}
 			removed = append(removed, a)
 		}
 	}
-	return added, addedLex, removed, nil
+	return added, removed, nil
 }
 
 // commit writes a batch together with its change to the length totals,
@@ -393,15 +394,23 @@ func (ix *Index) AddStream(ctx context.Context, articles iter.Seq[corpus.Article
 type built struct {
 	doc   *document.Document
 	stamp stamp
-	lex   *lexTokens
 }
 
 // buildDocuments analyzes the articles named by ids (articles[latest[id]])
 // on every core.
-func buildDocuments(ctx context.Context, articles []corpus.Article, ids []string, latest map[string]int) ([]built, error) {
+func buildDocuments(ctx context.Context, articles []corpus.Article, ids []string, latest map[string]int,
+	stamps map[string]stamp, counted []*lexicon) ([]built, []*lexicon, error) {
 	out := make([]built, len(ids))
 	g, gctx := errgroup.WithContext(ctx)
 	workers := maxParallel()
+	if counted != nil {
+		// What the lexicon counts of the articles that change, each
+		// worker its own: from the analysis, which is not kept.
+		counted = make([]*lexicon, workers)
+		for w := range counted {
+			counted[w] = newLexicon()
+		}
+	}
 	for w := range workers {
 		g.Go(func() error {
 			var pk packer
@@ -414,12 +423,15 @@ func buildDocuments(ctx context.Context, articles []corpus.Article, ids []string
 				if err != nil {
 					return fmt.Errorf("index: add %s: %w", a.ID, err)
 				}
-				out[n] = built{doc, st, lex}
+				out[n] = built{doc, st}
+				if old, exists := stamps[ids[n]]; counted != nil && (!exists || old != st) {
+					counted[w].countTokens(lex)
+				}
 			}
 			return nil
 		})
 	}
-	return out, g.Wait()
+	return out, counted, g.Wait()
 }
 
 // packer maps articles to documents, reusing one compressor: deflate's
