@@ -407,6 +407,15 @@ func TestShardedSearchOnRealNews(t *testing.T) {
 		q := strings.Join(words[:min(len(words), 1+rng.IntN(4))], " ")
 		queries = append(queries, q, analyzer.Fold(q))
 	}
+	// Long queries too: what every shard says of them must still fit a
+	// NATS message.
+	for i := range 4 {
+		body := strings.Join(articles[i*7].Paragraphs, " ")
+		for len([]rune(body)) > index.MaxQueryLength {
+			body = body[:strings.LastIndex(body, " ")]
+		}
+		queries = append(queries, analyzer.Fold(body))
+	}
 	exact, ties, restored, expanded := 0, 0, 0, 0
 	for _, q := range queries {
 		r := index.Request{Query: q, Size: 10}

@@ -2,6 +2,7 @@ package index
 
 import (
 	"cmp"
+	"encoding/binary"
 	"hash/fnv"
 	"math"
 	"slices"
@@ -134,17 +135,41 @@ type PairCount struct {
 
 // FollowerSketch describes the forms counted after Form: how many (N),
 // and the smallest followerSketch of their hashes (all of them when N is
-// no more). The union of the sketches of several shards tells how many
-// forms follow Form in all of them: exactly while there are at most
-// followerSketch, and within about 1/√followerSketch (6%) past that.
+// no more), 8 bytes each, little-endian, ascending. The union of the
+// sketches of several shards tells how many forms follow Form in all of
+// them: exactly while there are at most followerSketch, and within about
+// 1/√followerSketch (6%) past that. A long query's part keeps fewer
+// (followerBudget), and is less exact.
 type FollowerSketch struct {
-	Form   string   `json:"form"`
-	N      int      `json:"n"`
-	Hashes []uint64 `json:"hashes"`
+	Form   string `json:"form"`
+	N      int    `json:"n"`
+	Hashes []byte `json:"hashes"`
+}
+
+func newFollowerSketch(form string, n int, hashes []uint64) FollowerSketch {
+	b := make([]byte, 8*len(hashes))
+	for i, h := range hashes {
+		binary.LittleEndian.PutUint64(b[8*i:], h)
+	}
+	return FollowerSketch{Form: form, N: n, Hashes: b}
+}
+
+// hashes returns the sketch's hashes.
+func (fs FollowerSketch) hashes() []uint64 {
+	out := make([]uint64, len(fs.Hashes)/8)
+	for i := range out {
+		out[i] = binary.LittleEndian.Uint64(fs.Hashes[8*i:])
+	}
+	return out
 }
 
 // followerSketch is how many hashes a FollowerSketch keeps.
 const followerSketch = 256
+
+// followerBudget bounds the hashes of a LexiconPart, so that its answer
+// stays well under what NATS carries (a MiB by default) however long the
+// query: 32,768 hashes are 256 KiB, 350 KB in JSON.
+const followerBudget = 1 << 15
 
 // sketchedForms bounds the forms of a plain syllable whose followers a
 // shard sketches: its commonest, past the restoreCandidates that restore
@@ -184,6 +209,7 @@ func (l *lexicon) part(texts []string) LexiconPart {
 	forms := map[uint32]bool{}
 	pairs := map[uint64]bool{}
 	sketched := map[uint32]bool{}
+	budget := followerBudget
 	for _, text := range texts {
 		var prev []uint32
 		for _, s := range analyzer.Syllables(text) {
@@ -225,7 +251,9 @@ func (l *lexicon) part(texts []string) LexiconPart {
 			for _, id := range prev {
 				if !sketched[id] {
 					sketched[id] = true
-					out.Followers = append(out.Followers, l.sketch(id))
+					fs := l.sketch(id, min(followerSketch, budget))
+					budget -= len(fs.Hashes) / 8
+					out.Followers = append(out.Followers, fs)
 				}
 			}
 		}
@@ -234,8 +262,9 @@ func (l *lexicon) part(texts []string) LexiconPart {
 }
 
 // sketch returns the sketch of the forms counted after form a (those of
-// the merged pair counts, as followers counts them). The caller holds mu.
-func (l *lexicon) sketch(a uint32) FollowerSketch {
+// the merged pair counts, as followers counts them), at most k hashes.
+// The caller holds mu.
+func (l *lexicon) sketch(a uint32, k int) FollowerSketch {
 	lo, _ := slices.BinarySearch(l.keys, pairKey(a, 0))
 	hi, _ := slices.BinarySearch(l.keys, pairKey(a+1, 0))
 	hashes := make([]uint64, 0, hi-lo)
@@ -243,7 +272,7 @@ func (l *lexicon) sketch(a uint32) FollowerSketch {
 		hashes = append(hashes, formHash(l.forms[uint32(k)]))
 	}
 	slices.Sort(hashes)
-	return FollowerSketch{Form: l.forms[a], N: hi - lo, Hashes: hashes[:min(len(hashes), followerSketch)]}
+	return newFollowerSketch(l.forms[a], hi-lo, hashes[:min(len(hashes), k)])
 }
 
 // mergedLexicon returns a lexicon of the parts added up: one that
@@ -289,20 +318,30 @@ func mergedLexicon(parts []LexiconPart) *lexicon {
 // unionSize returns how many distinct forms the sketches describe.
 func unionSize(list []FollowerSketch) int {
 	complete := true
+	k, most := followerSketch, 0 // the fewest hashes of a partial sketch; the largest N
 	var all []uint64
 	for _, fs := range list {
-		complete = complete && fs.N <= len(fs.Hashes)
-		all = append(all, fs.Hashes...)
+		h := fs.hashes()
+		if fs.N > len(h) {
+			complete = false
+			k = min(k, len(h))
+		}
+		most = max(most, fs.N)
+		all = append(all, h...)
 	}
 	slices.Sort(all)
 	all = slices.Compact(all)
-	if complete || len(all) < followerSketch {
+	if complete {
 		return len(all)
 	}
+	if k < 2 {
+		return most // too few hashes to tell: at least the largest
+	}
 	// k minimum values: the k-th smallest of n uniform hashes sits near
-	// k/n of their range.
-	kth := float64(all[followerSketch-1]) / math.Exp2(64)
-	return int(math.Round((followerSketch - 1) / kth))
+	// k/n of their range; every sketch holds its k smallest, so the
+	// union's k smallest are among them.
+	kth := float64(all[k-1]) / math.Exp2(64)
+	return max(most, int(math.Round(float64(k-1)/kth)))
 }
 
 // mergeMined adds up the abbreviations several shards mined: each counted

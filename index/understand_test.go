@@ -65,7 +65,7 @@ func TestFollowerSketchUnion(t *testing.T) {
 			h = append(h, formHash(f))
 		}
 		slices.Sort(h)
-		return FollowerSketch{N: len(h), Hashes: h[:min(len(h), followerSketch)]}
+		return newFollowerSketch("", len(h), h[:min(len(h), followerSketch)])
 	}
 	names := func(from, to int) []string {
 		var out []string
