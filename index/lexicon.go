@@ -19,7 +19,10 @@ import (
 // each syllable as written (the vi analyzer's exact form) and each pair
 // of adjacent syllables (Joined, as for bigrams), so that a query typed
 // without diacritics can be restored to its likeliest written form (see
-// restore.go). Forms are found by their folded form. It follows the
+// restore.go). Each run of adjacent syllables also counts as pairs its
+// first syllable after a boundary form and its last before it; and each
+// form, how often it was capitalized within a run. Forms are found by
+// their folded form. It follows the
 // articles as an Observer: counts after adding and then deleting an
 // article are those before.
 //
@@ -34,7 +37,7 @@ import (
 const lexiconFile = "lexicon.gob"
 
 // lexiconVersion changes when the lexicon counts differently.
-const lexiconVersion = 1
+const lexiconVersion = 3
 
 type lexicon struct {
 	mu     sync.RWMutex
@@ -44,6 +47,13 @@ type lexicon struct {
 	byFold map[string][]uint32 // folded form → ids of its exact forms
 	uni    []int64             // count of each form, by id
 	total  int64               // syllables counted
+	// Case, by id: how often the form stood where its case tells
+	// something (after another syllable of the same run, not in
+	// capitals throughout), and how often it was capitalized there.
+	caseSeen []int64
+	caps     []int64
+	capsAll  int64 // capitalized ones of all forms
+	seenAll  int64 // case-telling occurrences of all forms
 	// Pair counts: keys sorted, a pair's count is its base count plus
 	// its delta.
 	keys   []uint64
@@ -70,6 +80,8 @@ func (l *lexicon) id(exact, folded []byte) uint32 {
 	l.forms = append(l.forms, e)
 	l.folded = append(l.folded, f)
 	l.uni = append(l.uni, 0)
+	l.caseSeen = append(l.caseSeen, 0)
+	l.caps = append(l.caps, 0)
 	l.ids[e] = id
 	l.byFold[f] = append(l.byFold[f], id)
 	return id
@@ -78,6 +90,7 @@ func (l *lexicon) id(exact, folded []byte) uint32 {
 // count adds sign times the syllables and pairs of an article.
 func (l *lexicon) count(a *corpus.Article, sign int64) {
 	texts := append([]string{a.Title, a.Summary}, a.Paragraphs...)
+	b := l.id([]byte(boundary), []byte(boundary))
 	for _, t := range texts {
 		prev := int64(-1)
 		analyzer.EachToken(t, func(tv analyzer.TokenView) {
@@ -87,13 +100,37 @@ func (l *lexicon) count(a *corpus.Article, sign int64) {
 			id := l.id(tv.Exact, tv.Folded)
 			l.uni[id] += sign
 			l.total += sign
+			if !tv.Joined || prev < 0 {
+				// A run starts: the one before ends.
+				if prev >= 0 {
+					l.delta[pairKey(uint32(prev), b)] += sign
+				}
+				l.delta[pairKey(b, id)] += sign
+				l.uni[b] += sign
+			}
 			if tv.Joined && prev >= 0 {
 				l.delta[pairKey(uint32(prev), id)] += sign
+				if capital, ok := caseOf(t[tv.Start:tv.End]); ok {
+					l.caseSeen[id] += sign
+					l.seenAll += sign
+					if capital {
+						l.caps[id] += sign
+						l.capsAll += sign
+					}
+				}
 			}
 			prev = int64(id)
 		})
+		if prev >= 0 {
+			l.delta[pairKey(uint32(prev), b)] += sign
+		}
 	}
 }
+
+// boundary is the form that stands, in the pair counts, before the first
+// syllable of each run of adjacent syllables and after its last; its
+// count is the number of runs.
+const boundary = "\x00"
 
 // Committed follows a batch of changes (Observer). The articles are
 // analyzed into a lexicon of their own first, so that searches wait only
@@ -112,8 +149,12 @@ func (l *lexicon) Committed(added, removed []corpus.Article) {
 	for id, form := range batch.forms {
 		ids[id] = l.id([]byte(form), []byte(batch.folded[id]))
 		l.uni[ids[id]] += batch.uni[id]
+		l.caseSeen[ids[id]] += batch.caseSeen[id]
+		l.caps[ids[id]] += batch.caps[id]
 	}
 	l.total += batch.total
+	l.seenAll += batch.seenAll
+	l.capsAll += batch.capsAll
 	for k, c := range batch.delta {
 		if c != 0 {
 			l.delta[pairKey(ids[k>>32], ids[uint32(k)])] += c
@@ -199,7 +240,7 @@ func (l *lexicon) stats() LexiconStats {
 	var strBytes int64
 	for id, c := range l.uni {
 		strBytes += int64(len(l.forms[id]) + len(l.folded[id]))
-		if c > 0 {
+		if c > 0 && l.forms[id] != boundary {
 			s.Forms++
 			s.Tokens += c
 			folds[l.folded[id]] = true
@@ -258,6 +299,8 @@ type lexiconData struct {
 	Version int
 	Forms   []string
 	Uni     []int64
+	Seen    []int64 // caseSeen
+	Caps    []int64
 	Keys    []uint64
 	Counts  []uint32
 }
@@ -265,7 +308,7 @@ type lexiconData struct {
 func (l *lexicon) save(path string) error {
 	l.mu.Lock()
 	l.compact()
-	d := lexiconData{Version: lexiconVersion, Forms: l.forms, Uni: l.uni, Keys: l.keys, Counts: l.counts}
+	d := lexiconData{Version: lexiconVersion, Forms: l.forms, Uni: l.uni, Seen: l.caseSeen, Caps: l.caps, Keys: l.keys, Counts: l.counts}
 	defer l.mu.Unlock()
 	tmp := path + ".tmp"
 	f, err := os.Create(tmp)
@@ -306,7 +349,7 @@ func loadLexicon(path string) (*lexicon, error) {
 	if err := gob.NewDecoder(bufio.NewReader(f)).Decode(&d); err != nil {
 		return nil, fmt.Errorf("lexicon %s: %w", path, err)
 	}
-	if d.Version != lexiconVersion || len(d.Uni) != len(d.Forms) || len(d.Keys) != len(d.Counts) {
+	if d.Version != lexiconVersion || len(d.Uni) != len(d.Forms) || len(d.Seen) != len(d.Forms) || len(d.Caps) != len(d.Forms) || len(d.Keys) != len(d.Counts) {
 		return nil, nil
 	}
 	l := newLexicon()
@@ -316,9 +359,13 @@ func loadLexicon(path string) (*lexicon, error) {
 	if len(l.forms) != len(d.Forms) {
 		return nil, nil // a form twice: not a lexicon this build wrote
 	}
-	l.uni, l.keys, l.counts = d.Uni, d.Keys, d.Counts
-	for _, c := range l.uni {
-		l.total += c
+	l.uni, l.caseSeen, l.caps, l.keys, l.counts = d.Uni, d.Seen, d.Caps, d.Keys, d.Counts
+	for id, c := range l.uni {
+		if l.forms[id] != boundary {
+			l.total += c
+		}
+		l.seenAll += l.caseSeen[id]
+		l.capsAll += l.caps[id]
 	}
 	return l, nil
 }
