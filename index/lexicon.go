@@ -430,3 +430,30 @@ func (ix *Index) Lexicon() LexiconStats {
 	}
 	return ix.lex.stats()
 }
+
+// LexiconCounter counts a lexicon as an index keeps one, apart from any
+// index: to measure its size on a corpus (see the lexicon benchmark in
+// internal/bench).
+type LexiconCounter struct{ l *lexicon }
+
+// NewLexiconCounter returns an empty counter.
+func NewLexiconCounter() *LexiconCounter { return &LexiconCounter{newLexicon()} }
+
+// Add counts an article.
+func (c *LexiconCounter) Add(a *corpus.Article) {
+	c.l.count(a, 1)
+	if len(c.l.delta) > 1<<16+len(c.l.keys)/8 {
+		c.l.compact()
+	}
+}
+
+// Stats merges what was counted and describes the lexicon.
+func (c *LexiconCounter) Stats() LexiconStats {
+	c.l.mu.Lock()
+	c.l.compact()
+	c.l.mu.Unlock()
+	return c.l.stats()
+}
+
+// Save writes the lexicon as an index saves it beside itself.
+func (c *LexiconCounter) Save(path string) error { return c.l.save(path) }
