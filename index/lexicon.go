@@ -27,8 +27,9 @@ import (
 // article are those before.
 //
 // It is kept in memory, compact: each form is interned once; pair counts
-// sit in a sorted array of (form, form) keys with a small map of recent
-// changes merged into it now and then. A writer saves it beside the index
+// sit in rows, one per first form, of (second form, count) — 8 bytes a
+// pair — with a small map of recent changes merged into them now and
+// then. On disk each row's forms are differences, a byte or two each. A writer saves it beside the index
 // when it closes, and removes the file when it opens, so that a file
 // found is always in step with the articles; without one, it is counted
 // again from the stored articles when the index opens.
@@ -37,7 +38,7 @@ import (
 const lexiconFile = "lexicon.gob"
 
 // lexiconVersion changes when the lexicon counts differently.
-const lexiconVersion = 3
+const lexiconVersion = 4
 
 type lexicon struct {
 	mu     sync.RWMutex
@@ -54,12 +55,18 @@ type lexicon struct {
 	caps     []int64
 	capsAll  int64 // capitalized ones of all forms
 	seenAll  int64 // case-telling occurrences of all forms
-	// Pair counts: keys sorted, a pair's count is its base count plus
-	// its delta.
-	keys   []uint64
+	// Pair counts, merged, by first form: the forms counted after form a
+	// are next[start[a]:start[a+1]], in order, each counted counts[i]
+	// times (forms interned since the last merge have none). A pair's
+	// count is its merged count plus its delta, its recent change.
+	start  []uint32
+	next   []uint32
 	counts []uint32
 	delta  map[uint64]int64
 }
+
+// mergeDue reports that the recent changes are many enough to merge.
+func (l *lexicon) mergeDue() bool { return len(l.delta) > 1<<16+len(l.next)/8 }
 
 func newLexicon() *lexicon {
 	return &lexicon{ids: map[string]uint32{}, byFold: map[string][]uint32{}, delta: map[uint64]int64{}}
@@ -160,12 +167,12 @@ func (l *lexicon) Committed(added, removed []corpus.Article) {
 			l.delta[pairKey(ids[k>>32], ids[uint32(k)])] += c
 		}
 	}
-	if len(l.delta) > 1<<16+len(l.keys)/8 {
+	if l.mergeDue() {
 		l.compact()
 	}
 }
 
-// compact merges the recent changes into the sorted pair counts,
+// compact merges the recent changes into the merged pair counts,
 // dropping pairs counted zero.
 func (l *lexicon) compact() {
 	if len(l.delta) == 0 {
@@ -176,50 +183,76 @@ func (l *lexicon) compact() {
 		dk = append(dk, k)
 	}
 	slices.Sort(dk)
-	keys := make([]uint64, 0, len(l.keys)+len(dk))
-	counts := make([]uint32, 0, len(l.keys)+len(dk))
-	push := func(k uint64, c int64) {
+	n := len(l.forms)
+	start := make([]uint32, n+1)
+	next := make([]uint32, 0, len(l.next)+len(dk))
+	counts := make([]uint32, 0, len(l.next)+len(dk))
+	push := func(b uint32, c int64) {
 		if c > 0 {
-			keys = append(keys, k)
+			next = append(next, b)
 			counts = append(counts, uint32(c))
 		}
 	}
-	i, j := 0, 0
-	for i < len(l.keys) || j < len(dk) {
-		switch {
-		case j == len(dk) || i < len(l.keys) && l.keys[i] < dk[j]:
-			push(l.keys[i], int64(l.counts[i]))
-			i++
-		case i == len(l.keys) || dk[j] < l.keys[i]:
-			push(dk[j], l.delta[dk[j]])
-			j++
-		default:
-			push(l.keys[i], int64(l.counts[i])+l.delta[dk[j]])
-			i++
-			j++
+	j := 0
+	for a := range n {
+		start[a] = uint32(len(next))
+		base, baseCounts := l.row(uint32(a))
+		i := 0
+		for {
+			more := j < len(dk) && dk[j]>>32 == uint64(a) // changes of a's row left
+			if i == len(base) && !more {
+				break
+			}
+			switch {
+			case !more || i < len(base) && base[i] < uint32(dk[j]):
+				push(base[i], int64(baseCounts[i]))
+				i++
+			case i == len(base) || uint32(dk[j]) < base[i]:
+				push(uint32(dk[j]), l.delta[dk[j]])
+				j++
+			default:
+				push(base[i], int64(baseCounts[i])+l.delta[dk[j]])
+				i++
+				j++
+			}
 		}
 	}
-	l.keys, l.counts = slices.Clip(keys), slices.Clip(counts)
+	start[n] = uint32(len(next))
+	l.start, l.next, l.counts = start, slices.Clip(next), slices.Clip(counts)
 	l.delta = map[uint64]int64{}
+}
+
+// row returns the forms counted after form a, merged, and their counts.
+func (l *lexicon) row(a uint32) ([]uint32, []uint32) {
+	if int(a)+1 >= len(l.start) {
+		return nil, nil
+	}
+	lo, hi := l.start[a], l.start[a+1]
+	return l.next[lo:hi], l.counts[lo:hi]
+}
+
+// merged returns the merged count of a pair of forms, and whether it has
+// one.
+func (l *lexicon) merged(a, b uint32) (int64, bool) {
+	next, counts := l.row(a)
+	if i, ok := slices.BinarySearch(next, b); ok {
+		return int64(counts[i]), true
+	}
+	return 0, false
 }
 
 // pair returns the count of a pair of forms. The caller holds mu.
 func (l *lexicon) pair(a, b uint32) int64 {
-	k := pairKey(a, b)
-	c := l.delta[k]
-	if i, ok := slices.BinarySearch(l.keys, k); ok {
-		c += int64(l.counts[i])
-	}
-	return c
+	c, _ := l.merged(a, b)
+	return c + l.delta[pairKey(a, b)]
 }
 
 // followers returns how many forms are counted after a form (in the
 // merged pair counts: the recent changes are left out). The caller holds
 // mu.
 func (l *lexicon) followers(a uint32) int {
-	lo, _ := slices.BinarySearch(l.keys, pairKey(a, 0))
-	hi, _ := slices.BinarySearch(l.keys, pairKey(a+1, 0))
-	return hi - lo
+	next, _ := l.row(a)
+	return len(next)
 }
 
 // LexiconStats describes the lexicon.
@@ -247,19 +280,20 @@ func (l *lexicon) stats() LexiconStats {
 		}
 	}
 	s.Folded = len(folds)
-	s.Pairs = len(l.keys)
+	s.Pairs = len(l.next)
 	for k, d := range l.delta {
-		if i, ok := slices.BinarySearch(l.keys, k); !ok && d > 0 {
+		if c, ok := l.merged(uint32(k>>32), uint32(k)); !ok && d > 0 {
 			s.Pairs++
-		} else if ok && int64(l.counts[i])+d <= 0 {
+		} else if ok && c+d <= 0 {
 			s.Pairs--
 		}
 	}
 	s.Pending = len(l.delta)
 	n := int64(len(l.forms))
 	// Strings and their headers, the two maps (about 48 bytes an entry),
-	// the unigram counts, the sorted pairs and the pending map.
-	s.Bytes = strBytes + n*32 + n*48*2 + n*8 + int64(len(l.keys))*12 + int64(len(l.delta))*40
+	// the unigram and case counts, the merged pairs (a row start per
+	// form, then a form and a count per pair) and the pending map.
+	s.Bytes = strBytes + n*32 + n*48*2 + n*8*3 + int64(len(l.start))*4 + int64(len(l.next))*8 + int64(len(l.delta))*40
 	return s
 }
 
@@ -285,8 +319,11 @@ func (l *lexicon) lexiconCounts() (map[string]int64, map[[2]string]int64) {
 			delete(pairs, p)
 		}
 	}
-	for i, k := range l.keys {
-		add(k, int64(l.counts[i]))
+	for a := range l.forms {
+		next, counts := l.row(uint32(a))
+		for i, b := range next {
+			add(pairKey(uint32(a), b), int64(counts[i]))
+		}
 	}
 	for k, d := range l.delta {
 		add(k, d)
@@ -301,14 +338,26 @@ type lexiconData struct {
 	Uni     []int64
 	Seen    []int64 // caseSeen
 	Caps    []int64
-	Keys    []uint64
-	Counts  []uint32
+	// The merged pairs (see lexicon): Start per form, then each row's
+	// forms as the difference from the one before (the first, from 0),
+	// which are small numbers, and so short in gob's varints.
+	Start  []uint32
+	Next   []uint32
+	Counts []uint32
 }
 
 func (l *lexicon) save(path string) error {
 	l.mu.Lock()
 	l.compact()
-	d := lexiconData{Version: lexiconVersion, Forms: l.forms, Uni: l.uni, Seen: l.caseSeen, Caps: l.caps, Keys: l.keys, Counts: l.counts}
+	next := make([]uint32, len(l.next))
+	for a := range len(l.start) - 1 {
+		prev := uint32(0)
+		for i := l.start[a]; i < l.start[a+1]; i++ {
+			next[i], prev = l.next[i]-prev, l.next[i]
+		}
+	}
+	d := lexiconData{Version: lexiconVersion, Forms: l.forms, Uni: l.uni, Seen: l.caseSeen, Caps: l.caps,
+		Start: l.start, Next: next, Counts: l.counts}
 	defer l.mu.Unlock()
 	tmp := path + ".tmp"
 	f, err := os.Create(tmp)
@@ -349,7 +398,29 @@ func loadLexicon(path string) (*lexicon, error) {
 	if err := gob.NewDecoder(bufio.NewReader(f)).Decode(&d); err != nil {
 		return nil, fmt.Errorf("lexicon %s: %w", path, err)
 	}
-	if d.Version != lexiconVersion || len(d.Uni) != len(d.Forms) || len(d.Seen) != len(d.Forms) || len(d.Caps) != len(d.Forms) || len(d.Keys) != len(d.Counts) {
+	if d.Version != lexiconVersion || len(d.Uni) != len(d.Forms) || len(d.Seen) != len(d.Forms) || len(d.Caps) != len(d.Forms) ||
+		len(d.Start) > len(d.Forms)+1 || len(d.Next) != len(d.Counts) {
+		return nil, nil
+	}
+	// Each row's forms back from their differences, checked.
+	for a := range len(d.Start) - 1 {
+		lo, hi := d.Start[a], d.Start[a+1]
+		if lo > hi || int(hi) > len(d.Next) {
+			return nil, nil
+		}
+		prev := uint32(0)
+		for i := lo; i < hi; i++ {
+			if i > lo && d.Next[i] == 0 {
+				return nil, nil // not in order
+			}
+			d.Next[i] += prev
+			if int(d.Next[i]) >= len(d.Forms) {
+				return nil, nil
+			}
+			prev = d.Next[i]
+		}
+	}
+	if len(d.Start) > 0 && int(d.Start[len(d.Start)-1]) != len(d.Next) || len(d.Start) == 0 && len(d.Next) > 0 {
 		return nil, nil
 	}
 	l := newLexicon()
@@ -359,7 +430,7 @@ func loadLexicon(path string) (*lexicon, error) {
 	if len(l.forms) != len(d.Forms) {
 		return nil, nil // a form twice: not a lexicon this build wrote
 	}
-	l.uni, l.caseSeen, l.caps, l.keys, l.counts = d.Uni, d.Seen, d.Caps, d.Keys, d.Counts
+	l.uni, l.caseSeen, l.caps, l.start, l.next, l.counts = d.Uni, d.Seen, d.Caps, d.Start, d.Next, d.Counts
 	for id, c := range l.uni {
 		if l.forms[id] != boundary {
 			l.total += c
@@ -386,7 +457,7 @@ func (ix *Index) countLexicon() (*lexicon, error) {
 				return nil, err
 			}
 			l.count(&a, 1)
-			if len(l.delta) > 1<<16+len(l.keys)/8 {
+			if l.mergeDue() {
 				l.compact()
 			}
 		}
@@ -442,7 +513,7 @@ func NewLexiconCounter() *LexiconCounter { return &LexiconCounter{newLexicon()} 
 // Add counts an article.
 func (c *LexiconCounter) Add(a *corpus.Article) {
 	c.l.count(a, 1)
-	if len(c.l.delta) > 1<<16+len(c.l.keys)/8 {
+	if c.l.mergeDue() {
 		c.l.compact()
 	}
 }
