@@ -83,7 +83,8 @@ func analyzeArticle(a *corpus.Article) docFields {
 		u := &units[i]
 		u.pos = pos
 		lexBegun := false
-		analyzer.EachToken(unitText(a, u), func(t analyzer.TokenView) {
+		text := unitText(a, u)
+		analyzer.EachToken(text, func(t analyzer.TokenView) {
 			u.tokens++
 			tf := intern(d.folded, t.Folded)
 			tf.SetFrequency(tf.Frequency() + 1)
@@ -114,6 +115,12 @@ func analyzeArticle(a *corpus.Article) docFields {
 				}
 				if t.Joined && lexBegun {
 					lid |= lexPair
+					if capital, ok := caseOf(text[t.Start:t.End]); ok {
+						lid |= lexCase
+						if capital {
+							lid |= lexCapital
+						}
+					}
 				}
 				d.lex.seq = append(d.lex.seq, lid)
 				lexBegun = true

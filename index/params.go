@@ -83,6 +83,12 @@ type Params struct {
 	// synonym than the one typed scores, as a share of its score (see
 	// expand.go): below 1, the form typed ranks first.
 	SynonymWeight float64 `param:"synonym_weight"`
+	// RestoreConfidence is the confidence a syllable restored with
+	// diacritics needs to rank a keyword query as one typed with them
+	// (see restoredQuery); below it, the syllable stays as typed.
+	// RestoreConfidenceVerbose replaces it in verbose queries.
+	RestoreConfidence        float64 `param:"restore_confidence"`
+	RestoreConfidenceVerbose float64 `param:"restore_confidence_verbose"`
 }
 
 // DefaultParams returns the parameters vnsearch ranks with unless told
@@ -109,6 +115,10 @@ func DefaultParams() Params {
 		PassageK1:            1.2,
 		PassageB:             0.75,
 		SynonymWeight:        0.5,
+
+		// Diacritics restored (restore.go).
+		RestoreConfidence:        RestoreMinConfidence,
+		RestoreConfidenceVerbose: RestoreMinConfidenceVerbose,
 	}
 }
 
@@ -174,6 +184,8 @@ func (p Params) Validate() error {
 	check(p.PassageK1 > 0 && p.PassageK1 <= 100, "passage_k1 must be in (0, 100]")
 	check(p.PassageB >= 0 && p.PassageB <= 1, "passage_b must be 0 to 1")
 	check(p.SynonymWeight >= 0 && p.SynonymWeight <= 1, "synonym_weight must be 0 to 1")
+	check(p.RestoreConfidence >= 0 && p.RestoreConfidence <= 1, "restore_confidence must be 0 to 1")
+	check(p.RestoreConfidenceVerbose >= 0 && p.RestoreConfidenceVerbose <= 1, "restore_confidence_verbose must be 0 to 1")
 	for _, w := range []struct {
 		name string
 		v    float64

@@ -59,7 +59,7 @@ func MeasureRestoration(ctx context.Context, articles iter.Seq[corpus.Article], 
 		}
 		out.ModelArticles++
 		l.count(&a, 1)
-		if len(l.delta) > 1<<16+len(l.keys)/8 {
+		if l.mergeDue() {
 			l.compact()
 		}
 	}

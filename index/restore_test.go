@@ -191,5 +191,75 @@ func TestLexiconTokensAsCounted(t *testing.T) {
 		if !maps.Equal(u1, u2) || !maps.Equal(p1, p2) || len(u1) == 0 || len(p1) == 0 {
 			t.Errorf("%s: counted %d forms and %d pairs, from the index's analysis %d and %d", a.ID, len(u1), len(p1), len(u2), len(p2))
 		}
+		caseOfForms := func(l *lexicon) map[string][2]int64 {
+			out := map[string][2]int64{}
+			for id, f := range l.forms {
+				if l.caseSeen[id] != 0 || l.caps[id] != 0 {
+					out[f] = [2]int64{l.caseSeen[id], l.caps[id]}
+				}
+			}
+			return out
+		}
+		if c1, c2 := caseOfForms(counted), caseOfForms(fromTokens); !maps.Equal(c1, c2) || len(c1) == 0 ||
+			counted.seenAll != fromTokens.seenAll || counted.capsAll != fromTokens.capsAll {
+			t.Errorf("%s: cases counted %d (%d, %d), from the index's analysis %d (%d, %d)", a.ID,
+				len(c1), counted.seenAll, counted.capsAll, len(c2), fromTokens.seenAll, fromTokens.capsAll)
+		}
+	}
+}
+
+// Pairs merged in several steps, some removed again, count as pairs
+// counted at once, and a saved lexicon reads back the same.
+func TestLexiconMergesInSteps(t *testing.T) {
+	texts := []string{
+		"Cảnh sát bắt giữ đối tượng buôn bán ma túy.", "Đường dây ma túy lớn bị triệt phá.",
+		"Con ma trong ngôi nhà cũ.", "Mã số thuế của doanh nghiệp.", "Má tôi nấu cơm.",
+		"Ma túy tổng hợp.", "Bộ Tài chính ban hành thông tư.", "Thông tư của Bộ Tài chính.",
+	}
+	var all []corpus.Article
+	for i, s := range texts {
+		all = append(all, corpus.Article{ID: string(rune('a' + i)), Title: s, Paragraphs: []string{s + " " + texts[(i+3)%len(texts)]}})
+	}
+	once := newLexicon()
+	once.Committed(all, nil)
+	steps := newLexicon()
+	for i := range all {
+		steps.Committed(all[i:i+1], nil)
+		if i%3 == 0 {
+			steps.compact()
+		}
+	}
+	steps.Committed(nil, all[2:5])
+	steps.compact()
+	steps.Committed(all[2:5], nil)
+	for _, l := range []*lexicon{once, steps} {
+		l.compact()
+	}
+	u0, p0 := once.lexiconCounts()
+	u1, p1 := steps.lexiconCounts()
+	if !maps.Equal(u0, u1) || !maps.Equal(p0, p1) {
+		t.Fatalf("in steps: %v %v, want %v %v", u1, p1, u0, p0)
+	}
+	path := filepath.Join(t.TempDir(), lexiconFile)
+	if err := steps.save(path); err != nil {
+		t.Fatal(err)
+	}
+	read, err := loadLexicon(path)
+	if err != nil || read == nil {
+		t.Fatalf("load: %v %v", read, err)
+	}
+	u2, p2 := read.lexiconCounts()
+	if !maps.Equal(u0, u2) || !maps.Equal(p0, p2) {
+		t.Fatalf("read back: %v %v, want %v %v", u2, p2, u0, p0)
+	}
+	for id := range once.forms {
+		a := uint32(id)
+		b := read.ids[once.forms[id]]
+		if once.followers(a) != read.followers(b) {
+			t.Errorf("%q: %d followers, read back %d", once.forms[id], once.followers(a), read.followers(b))
+		}
+	}
+	if got, want := read.restore("ma tuy tong hop").Text, once.restore("ma tuy tong hop").Text; got != want || got != "ma túy tổng hợp" {
+		t.Errorf("restored %q read back, %q counted, want ma túy tổng hợp", got, want)
 	}
 }

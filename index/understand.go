@@ -58,7 +58,11 @@ func understand(query string, q *analyzedQuery, p Params, restore func(string) R
 	}
 	var u Understanding
 	if restore != nil {
-		u.Restored = restoredRuns(parsed, restore)
+		need := p.RestoreConfidence
+		if q.verbose {
+			need = p.RestoreConfidenceVerbose
+		}
+		u.Restored = restoredRuns(parsed, restore, need)
 	}
 	for _, e := range expansions(t, parsed, q, p) {
 		u.Alternatives = append(u.Alternatives, e.Query)
@@ -113,7 +117,11 @@ func alternativeParams(p Params) Params {
 // another (FollowerSketch). Parts of every shard, added up, restore the
 // query as one lexicon of every article would.
 type LexiconPart struct {
-	Total     int64            `json:"total"`
+	Total int64 `json:"total"`
+	// SeenAll and CapsAll count the syllables whose case tells
+	// something, and the capitalized ones (see caseOf).
+	SeenAll   int64            `json:"seen_all"`
+	CapsAll   int64            `json:"caps_all"`
 	Forms     []FormCount      `json:"forms,omitempty"`
 	Pairs     []PairCount      `json:"pairs,omitempty"`
 	Followers []FollowerSketch `json:"followers,omitempty"`
@@ -124,6 +132,8 @@ type FormCount struct {
 	Form   string `json:"form"`
 	Folded string `json:"folded"`
 	Count  int64  `json:"count"`
+	Seen   int64  `json:"seen,omitempty"` // where its case tells something
+	Caps   int64  `json:"caps,omitempty"` // capitalized there
 }
 
 // PairCount is how often form B is counted right after form A.
@@ -205,11 +215,40 @@ func (ix *Index) LexiconPart(query string) LexiconPart {
 func (l *lexicon) part(texts []string) LexiconPart {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	out := LexiconPart{Total: l.total}
+	out := LexiconPart{Total: l.total, SeenAll: l.seenAll, CapsAll: l.capsAll}
 	forms := map[uint32]bool{}
 	pairs := map[uint64]bool{}
 	sketched := map[uint32]bool{}
 	budget := followerBudget
+	addForm := func(id uint32) {
+		if !forms[id] {
+			forms[id] = true
+			out.Forms = append(out.Forms, FormCount{Form: l.forms[id], Folded: l.folded[id], Count: l.uni[id],
+				Seen: l.caseSeen[id], Caps: l.caps[id]})
+		}
+	}
+	addPair := func(a, b uint32) {
+		if k := pairKey(a, b); !pairs[k] {
+			pairs[k] = true
+			if c := l.pair(a, b); c > 0 {
+				out.Pairs = append(out.Pairs, PairCount{A: l.forms[a], B: l.forms[b], Count: c})
+			}
+		}
+	}
+	addSketch := func(id uint32) {
+		if !sketched[id] {
+			sketched[id] = true
+			fs := l.sketch(id, min(followerSketch, budget))
+			budget -= len(fs.Hashes) / 8
+			out.Followers = append(out.Followers, fs)
+		}
+	}
+	// The boundary that starts and ends runs (see restore.go).
+	b, bounded := l.ids[boundary]
+	if bounded {
+		addForm(b)
+		addSketch(b)
+	}
 	for _, text := range texts {
 		var prev []uint32
 		for _, s := range analyzer.Syllables(text) {
@@ -223,23 +262,17 @@ func (l *lexicon) part(texts []string) LexiconPart {
 				}
 			}
 			for _, id := range cur {
-				if !forms[id] {
-					forms[id] = true
-					out.Forms = append(out.Forms, FormCount{Form: l.forms[id], Folded: l.folded[id], Count: l.uni[id]})
-				}
+				addForm(id)
 				for _, a := range prev {
-					k := pairKey(a, id)
-					if pairs[k] {
-						continue
-					}
-					pairs[k] = true
-					if c := l.pair(a, id); c > 0 {
-						out.Pairs = append(out.Pairs, PairCount{A: l.forms[a], B: l.forms[id], Count: c})
-					}
+					addPair(a, id)
+				}
+				if bounded {
+					addPair(b, id)
+					addPair(id, b)
 				}
 			}
-			// The forms that may precede the next syllable: the typed one,
-			// and the commonest of a plain one.
+			// The forms restore may try: the typed one, or the
+			// commonest of a plain one; what follows them is sketched.
 			slices.SortFunc(cur, func(a, b uint32) int { return cmp.Or(cmp.Compare(l.uni[b], l.uni[a]), cmp.Compare(a, b)) })
 			if s.Exact != s.Folded {
 				cur = nil
@@ -249,12 +282,7 @@ func (l *lexicon) part(texts []string) LexiconPart {
 			}
 			prev = cur[:min(len(cur), sketchedForms)]
 			for _, id := range prev {
-				if !sketched[id] {
-					sketched[id] = true
-					fs := l.sketch(id, min(followerSketch, budget))
-					budget -= len(fs.Hashes) / 8
-					out.Followers = append(out.Followers, fs)
-				}
+				addSketch(id)
 			}
 		}
 	}
@@ -265,14 +293,13 @@ func (l *lexicon) part(texts []string) LexiconPart {
 // the merged pair counts, as followers counts them), at most k hashes.
 // The caller holds mu.
 func (l *lexicon) sketch(a uint32, k int) FollowerSketch {
-	lo, _ := slices.BinarySearch(l.keys, pairKey(a, 0))
-	hi, _ := slices.BinarySearch(l.keys, pairKey(a+1, 0))
-	hashes := make([]uint64, 0, hi-lo)
-	for _, k := range l.keys[lo:hi] {
-		hashes = append(hashes, formHash(l.forms[uint32(k)]))
+	next, _ := l.row(a)
+	hashes := make([]uint64, 0, len(next))
+	for _, b := range next {
+		hashes = append(hashes, formHash(l.forms[b]))
 	}
 	slices.Sort(hashes)
-	return newFollowerSketch(l.forms[a], hi-lo, hashes[:min(len(hashes), k)])
+	return newFollowerSketch(l.forms[a], len(next), hashes[:min(len(hashes), k)])
 }
 
 // mergedLexicon returns a lexicon of the parts added up: one that
@@ -284,13 +311,17 @@ func mergedLexicon(parts []LexiconPart) *lexicon {
 	var forms []FormCount
 	for _, p := range parts {
 		l.total += p.Total
+		l.seenAll += p.SeenAll
+		l.capsAll += p.CapsAll
 		forms = append(forms, p.Forms...)
 	}
 	// The same ids whatever order the shards answered in.
 	slices.SortFunc(forms, func(a, b FormCount) int { return cmp.Compare(a.Form, b.Form) })
 	for _, f := range forms {
-		id := l.id([]byte(f.Form), []byte(f.Folded))
+		id := lexID(l, f.Form, f.Folded)
 		l.uni[id] += f.Count
+		l.caseSeen[id] += f.Seen
+		l.caps[id] += f.Caps
 	}
 	for _, p := range parts {
 		for _, pc := range p.Pairs {
