@@ -40,18 +40,7 @@ func BenchmarkPostingsConjunction(b *testing.B) {
 	if err := ix.Compact(ctx); err != nil {
 		b.Fatal(err)
 	}
-	if err := ix.Close(); err != nil {
-		b.Fatal(err)
-	}
-	if ix, err = Open(path, Options{ReadOnly: true}); err != nil {
-		b.Fatal(err)
-	}
-	defer ix.Close()
-	snap, err := ix.snapshot(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer snap.close()
+	_, snap := reopenSnapshot(b, ix, path)
 	sv := snap.segs[0]
 	pairs := [][2]string{{"ma", "tuy"}, {"ha", "giang"}, {"gia", "vang"}, {"ma", "hoc"}}
 	for _, how := range []string{"bleve", "file"} {

@@ -61,18 +61,7 @@ func TestPostingsFromFile(t *testing.T) {
 	if _, err := ix.Delete(ctx, gone...); err != nil {
 		t.Fatal(err)
 	}
-	if err := ix.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if ix, err = Open(path, Options{ReadOnly: true}); err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
-	snap, err := ix.snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.close()
+	ix, snap := reopenSnapshot(t, ix, path)
 
 	terms := map[string]bool{"hiếm0": true, "hiem0": true}
 	for _, w := range append(vocab, rare...) {
@@ -177,4 +166,25 @@ func TestPostingsFromFile(t *testing.T) {
 	if err != nil || len(res.Hits) == 0 {
 		t.Fatalf("search: %v, %v", res, err)
 	}
+}
+
+// reopenSnapshot closes ix and opens it again read-only, every segment
+// persisted, and returns it and a snapshot of it, both closed when the
+// test ends.
+func reopenSnapshot(tb testing.TB, ix *Index, path string) (*Index, *snapshot) {
+	tb.Helper()
+	if err := ix.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	ix, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { ix.Close() })
+	snap, err := ix.snapshot(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { snap.close() })
+	return ix, snap
 }
