@@ -2,14 +2,10 @@ package cluster
 
 import (
 	"context"
-	"math/rand/v2"
-	"os"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/vnsearch/vnsearch/analyzer"
 	"github.com/vnsearch/vnsearch/index"
 )
 
@@ -19,18 +15,9 @@ import (
 // searched as typed (three steps) and understood (restored, with
 // synonyms: a fourth step), and on one index of them all, in one run.
 func BenchmarkShardedSearch(b *testing.B) {
-	if _, err := os.Stat(baomoiPath); err != nil {
-		b.Skipf("no corpus of real articles at %s: %v", baomoiPath, err)
-	}
 	ctx := context.Background()
 	sharded, whole, articles := realNewsCluster(b, 3000, 4)
-	rng := rand.New(rand.NewPCG(3, 3))
-	var queries []string
-	for range 200 {
-		words := strings.Fields(articles[rng.IntN(len(articles))].Title)
-		q := strings.Join(words[:min(len(words), 1+rng.IntN(3))], " ")
-		queries = append(queries, q, analyzer.Fold(q))
-	}
+	queries := titleQueries(articles, 200, 3)
 	type searcher func(context.Context, index.Request) (*index.Result, error)
 	for _, c := range []struct {
 		name    string

@@ -225,27 +225,15 @@ func TestShardedSearchAnswersAsOneIndex(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%q: %v", q, err)
 			}
-			got, err := sharded.Search(ctx, r)
-			if err != nil {
-				t.Fatalf("%q: sharded: %v", q, err)
-			}
+			got, e, tie := compareSearch(t, sharded, want, r)
 			if got.Shards == nil || *got.Shards != (index.ShardsAnswered{Total: shards, Answered: answered}) {
 				t.Fatalf("%q: shards %+v, want %d of %d answered", q, got.Shards, answered, shards)
 			}
-			e, tie := sameUpToTies(got.Hits, want.Hits)
 			switch {
 			case e:
 				exact++
 			case tie:
 				ties++
-			default:
-				t.Errorf("%q: sharded %v\n one index %v", q, scoredIDs(got.Hits), scoredIDs(want.Hits))
-			}
-			if got.Total != want.Total {
-				t.Errorf("%q: total %d, one index %d", q, got.Total, want.Total)
-			}
-			if got.DidYouMean != want.DidYouMean {
-				t.Errorf("%q: did you mean %q, one index %q", q, got.DidYouMean, want.DidYouMean)
 			}
 			if fmt.Sprint(got.Facets) != fmt.Sprint(want.Facets) {
 				t.Errorf("%q: facets %v\n one index %v", q, got.Facets, want.Facets)
@@ -395,18 +383,9 @@ func TestShardedSearchOnRealNews(t *testing.T) {
 	if testing.Short() || raceEnabled {
 		t.Skip("short or race: indexes thousands of real articles twice")
 	}
-	if _, err := os.Stat(baomoiPath); err != nil {
-		t.Skipf("no corpus of real articles at %s: %v", baomoiPath, err)
-	}
 	ctx := context.Background()
 	sharded, whole, articles := realNewsCluster(t, 3000, 4)
-	rng := rand.New(rand.NewPCG(3, 3))
-	var queries []string
-	for range 150 {
-		words := strings.Fields(articles[rng.IntN(len(articles))].Title)
-		q := strings.Join(words[:min(len(words), 1+rng.IntN(4))], " ")
-		queries = append(queries, q, analyzer.Fold(q))
-	}
+	queries := titleQueries(articles, 150, 4)
 	// Long queries too: what every shard says of them must still fit a
 	// NATS message.
 	for i := range 4 {
@@ -423,24 +402,12 @@ func TestShardedSearchOnRealNews(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", q, err)
 		}
-		got, err := sharded.Search(ctx, r)
-		if err != nil {
-			t.Fatalf("%q: sharded: %v", q, err)
-		}
-		e, tie := sameUpToTies(got.Hits, want.Hits)
+		_, e, tie := compareSearch(t, sharded, want, r)
 		switch {
 		case e:
 			exact++
 		case tie:
 			ties++
-		default:
-			t.Errorf("%q: sharded %v\n one index %v", q, scoredIDs(got.Hits), scoredIDs(want.Hits))
-		}
-		if got.Total != want.Total {
-			t.Errorf("%q: total %d, one index %d", q, got.Total, want.Total)
-		}
-		if got.DidYouMean != want.DidYouMean {
-			t.Errorf("%q: did you mean %q, one index %q", q, got.DidYouMean, want.DidYouMean)
 		}
 		if want.DidYouMean != "" {
 			restored++
@@ -580,6 +547,9 @@ func TestShardReplicasApplyTheirShardOnly(t *testing.T) {
 // and into a cluster of shards shards (one replica each), and returns a
 // Sharded of the cluster, the index and the articles.
 func realNewsCluster(t testing.TB, n, shards int) (*Sharded, *index.Index, []corpus.Article) {
+	if _, err := os.Stat(baomoiPath); err != nil {
+		t.Skipf("no corpus of real articles at %s: %v", baomoiPath, err)
+	}
 	ctx := context.Background()
 	var articles []corpus.Article
 	for a, err := range corpus.Articles(ctx, baomoiPath) {
@@ -646,4 +616,38 @@ func startShardReplica(t testing.TB, url string, shard int, dir string) *shardRe
 	runCtx, rep.cancel = context.WithCancel(context.Background())
 	go func() { rep.done <- node.Run(runCtx) }()
 	return rep
+}
+
+// compareSearch searches r on the cluster and checks what it answers
+// against want, one index's answer: the same hits in the same order up to
+// ties (exact, tie), the same total, the same restoration offered.
+func compareSearch(t *testing.T, sharded *Sharded, want *index.Result, r index.Request) (got *index.Result, exact, tie bool) {
+	t.Helper()
+	got, err := sharded.Search(context.Background(), r)
+	if err != nil {
+		t.Fatalf("%q: sharded: %v", r.Query, err)
+	}
+	if exact, tie = sameUpToTies(got.Hits, want.Hits); !tie {
+		t.Errorf("%q: sharded %v\n one index %v", r.Query, scoredIDs(got.Hits), scoredIDs(want.Hits))
+	}
+	if got.Total != want.Total {
+		t.Errorf("%q: total %d, one index %d", r.Query, got.Total, want.Total)
+	}
+	if got.DidYouMean != want.DidYouMean {
+		t.Errorf("%q: did you mean %q, one index %q", r.Query, got.DidYouMean, want.DidYouMean)
+	}
+	return got, exact, tie
+}
+
+// titleQueries draws n queries from the titles of articles, one to
+// longest syllables from a title's start, each as written and folded.
+func titleQueries(articles []corpus.Article, n, longest int) []string {
+	rng := rand.New(rand.NewPCG(3, 3))
+	var queries []string
+	for range n {
+		words := strings.Fields(articles[rng.IntN(len(articles))].Title)
+		q := strings.Join(words[:min(len(words), 1+rng.IntN(longest))], " ")
+		queries = append(queries, q, analyzer.Fold(q))
+	}
+	return queries
 }
