@@ -23,6 +23,19 @@ func startNATS(t testing.TB) *server.Server {
 	return s
 }
 
+// openTestLog starts a NATS server and opens a log on it, of shards
+// shards (0: one log without shards), one replica.
+func openTestLog(t testing.TB, shards int) (*server.Server, *nats.Conn, *Log) {
+	t.Helper()
+	s := startNATS(t)
+	nc := connect(t, s)
+	log, err := OpenShards(context.Background(), nc, 1, shards)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, nc, log
+}
+
 func connect(t testing.TB, s *server.Server) *nats.Conn {
 	t.Helper()
 	nc, err := nats.Connect(s.ClientURL())
@@ -79,12 +92,7 @@ func (n *node) stop(t *testing.T) {
 
 func TestLogAppliedInOrderAndResumed(t *testing.T) {
 	ctx := context.Background()
-	s := startNATS(t)
-	nc := connect(t, s)
-	log, err := Open(ctx, nc, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, nc, log := openTestLog(t, 0)
 	dir := filepath.Join(t.TempDir(), "ix")
 	n := startNode(t, nc, dir)
 

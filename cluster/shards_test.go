@@ -139,13 +139,8 @@ func sameUpToTies(got, want []index.Hit) (exact, ties bool) {
 // with both of one shard stopped they are partial and say so.
 func TestShardedSearchAnswersAsOneIndex(t *testing.T) {
 	ctx := context.Background()
-	s := startNATS(t)
-	nc := connect(t, s)
 	const shards = 4
-	log, err := OpenShards(ctx, nc, 1, shards)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, nc, log := openTestLog(t, shards)
 	if _, err := OpenShards(ctx, nc, 1, 3); err == nil || !strings.Contains(err.Error(), "created with 4 shards") {
 		t.Errorf("joining with another number of shards: %v", err)
 	}
@@ -475,13 +470,8 @@ func TestShardedSearchOnRealNews(t *testing.T) {
 // stream's last sequence though its own last change is older.
 func TestShardReplicasApplyTheirShardOnly(t *testing.T) {
 	ctx := context.Background()
-	s := startNATS(t)
-	nc := connect(t, s)
 	const shards = 3
-	log, err := OpenShards(ctx, nc, 1, shards)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, nc, log := openTestLog(t, shards)
 	var reps []*Replica
 	for k := range shards {
 		ix, err := index.Create(filepath.Join(t.TempDir(), fmt.Sprint("shard-", k)))
@@ -561,12 +551,7 @@ func realNewsCluster(t testing.TB, n, shards int) (*Sharded, *index.Index, []cor
 			break
 		}
 	}
-	s := startNATS(t)
-	nc := connect(t, s)
-	log, err := OpenShards(ctx, nc, 1, shards)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, nc, log := openTestLog(t, shards)
 	var nodes []*shardReplica
 	for k := range shards {
 		nodes = append(nodes, startShardReplica(t, s.ClientURL(), k, filepath.Join(t.TempDir(), fmt.Sprint("shard-", k))))

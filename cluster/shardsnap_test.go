@@ -145,13 +145,8 @@ func shardSnapshotSeqs(t *testing.T, nc *nats.Conn, shard, shards int) []uint64 
 // other shard's purge only replays, each ending with its peer's articles.
 func TestShardSnapshotsRestoreWipedAndLaggingReplicas(t *testing.T) {
 	ctx := context.Background()
-	s := startNATS(t)
-	nc := connect(t, s)
 	const shards = 2
-	log, err := OpenShards(ctx, nc, 1, shards)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, nc, log := openTestLog(t, shards)
 	pub := &shardLog{t: t, log: log, shards: shards, seqs: make([][]uint64, shards)}
 	base := t.TempDir()
 	dir := func(name string) string { return filepath.Join(base, name) }

@@ -86,12 +86,7 @@ func snapshotSeqs(t *testing.T, nc *nats.Conn) []uint64 {
 
 func TestSnapshotRestoresWipedAndLaggingNodes(t *testing.T) {
 	ctx := context.Background()
-	s := startNATS(t)
-	nc := connect(t, s)
-	log, err := Open(ctx, nc, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, nc, log := openTestLog(t, 0)
 	base := t.TempDir()
 	a := startNode(t, nc, filepath.Join(base, "a"))
 	b := startNode(t, nc, filepath.Join(base, "b"))
@@ -213,12 +208,7 @@ func TestSnapshotRestoresWipedAndLaggingNodes(t *testing.T) {
 
 func TestPrepareRefusesWhatItCannotRecover(t *testing.T) {
 	ctx := context.Background()
-	s := startNATS(t)
-	nc := connect(t, s)
-	log, err := Open(ctx, nc, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, nc, log := openTestLog(t, 0)
 	// A new node of a stream never purged replays it all.
 	dir := filepath.Join(t.TempDir(), "ix")
 	if p, err := Prepare(ctx, nc, dir); err != nil || p != (Prepared{}) {
@@ -243,12 +233,7 @@ func TestPrepareRefusesWhatItCannotRecover(t *testing.T) {
 
 func TestPeriodicSnapshotBoundsTheStream(t *testing.T) {
 	ctx := context.Background()
-	s := startNATS(t)
-	nc := connect(t, s)
-	log, err := Open(ctx, nc, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, nc, log := openTestLog(t, 0)
 	ix, err := index.Create(filepath.Join(t.TempDir(), "ix"))
 	if err != nil {
 		t.Fatal(err)
