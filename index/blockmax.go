@@ -15,7 +15,7 @@ import (
 // replaces it: they are computed the first time a search needs them and
 // kept, least recently used first out, within a memory budget.
 const (
-	blockShift = 9
+	blockShift = 7
 	// blockMaxMinDocs is the shortest postings list worth maxima: a
 	// shorter one is read whole about as fast as it is skipped.
 	blockMaxMinDocs = 1024

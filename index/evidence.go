@@ -69,25 +69,38 @@ func (e *evidence) adjacent(a, b int) bool {
 // documents in index order. Segments are read on every core.
 func (r *ranker) gather(cands []candidate) error {
 	bySeg := map[int][]*candidate{}
+	pending := 0
 	for i := range cands {
 		c := &cands[i]
 		if c.ev == nil {
 			bySeg[c.seg] = append(bySeg[c.seg], c)
+			pending++
 		}
 	}
+	// Pieces of a segment's candidates, so that every core reads even
+	// when one segment holds them all.
+	piece := max(minGatherPiece, (pending+maxParallel()-1)/maxParallel())
 	g, ctx := errgroup.WithContext(r.snap.ctx)
 	g.SetLimit(maxParallel())
 	for seg, docs := range bySeg {
 		slices.SortFunc(docs, func(a, b *candidate) int { return cmp.Compare(a.doc, b.doc) })
-		g.Go(func() error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			return r.gatherSegment(seg, docs)
-		})
+		for len(docs) > 0 {
+			n := min(len(docs), piece)
+			part := docs[:n]
+			docs = docs[n:]
+			g.Go(func() error {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				return r.gatherSegment(seg, part)
+			})
+		}
 	}
 	return g.Wait()
 }
+
+// minGatherPiece is the fewest candidates read by a goroutine of their own.
+const minGatherPiece = 16
 
 func (r *ranker) gatherSegment(seg int, docs []*candidate) error {
 	sv := r.snap.segs[seg]

@@ -62,6 +62,7 @@ type Index struct {
 	ids            *idLocks
 	blocks         *blockCache
 	files          *storedFiles // segment files stored fields are read from
+	split          splitting    // how a search's first pass runs on several cores
 	observer       Observer
 	observing      sync.Mutex // one Committed call at a time
 	lex            *lexicon   // for restoring diacritics (lexicon.go)
@@ -179,7 +180,7 @@ func newIndex(b bleve.Index, path string, opts Options) (*Index, error) {
 		_ = b.Close()
 		return nil, fmt.Errorf("index: open %s: %w", path, err)
 	}
-	ix := &Index{bleve: b, path: path, readOnly: opts.ReadOnly, params: params, maxSegmentDocs: opts.maxSegmentDocs(), lengths: book, ids: newIDLocks(), blocks: newBlockCache(blockMaxBudget), files: newStoredFiles(), observer: opts.Observer,
+	ix := &Index{bleve: b, path: path, readOnly: opts.ReadOnly, params: params, maxSegmentDocs: opts.maxSegmentDocs(), lengths: book, ids: newIDLocks(), blocks: newBlockCache(blockMaxBudget), files: newStoredFiles(), split: defaultSplitting(), observer: opts.Observer,
 		synonyms: &synonymState{user: opts.Synonyms}}
 	ix.closing, ix.stop = context.WithCancel(context.Background())
 	ix.suggest.minRefresh = suggestMinRefresh

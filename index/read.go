@@ -19,6 +19,7 @@ type snapshot struct {
 	stats  *CollectionStats // the collection's, or the whole cluster's
 	blocks *blockCache
 	files  *storedFiles // the index's, which s.segs hold files of
+	split  splitting    // how the first pass runs on several cores
 }
 
 func (ix *Index) snapshot(ctx context.Context) (*snapshot, error) {
@@ -48,6 +49,7 @@ func (ix *Index) snapshot(ctx context.Context) (*snapshot, error) {
 		stats:  &CollectionStats{Docs: docs, Tokens: t.all, Marked: t.marked},
 		blocks: ix.blocks,
 		files:  ix.files,
+		split:  ix.split,
 	}
 	ix.blocks.segments(s.segs)
 	ix.files.acquire(s.segs)

@@ -140,6 +140,36 @@ func (s *snapshot) blockMaxes(sv *segView, field, term string, pl segment.Postin
 	ref := sc
 	ref.avgdl *= avgdlHeadroom
 	bm := &blockMaxes{avgdl: ref.avgdl, blocks: make([]float32, sv.seg.Count()>>s.blocks.shift+1)}
+	add := func(doc, freq, length uint64) {
+		v := ref.tfPart(freq, length)
+		// Round up, so that the float32 still bounds the score.
+		f := math.Nextafter32(float32(v), float32(math.Inf(1)))
+		if blk := doc >> s.blocks.shift; f > bm.blocks[blk] {
+			bm.blocks[blk] = f
+		}
+		bm.max = max(bm.max, float64(f))
+	}
+	// From the file where the postings reader reads it (it decodes only
+	// frequencies and lengths), else through Bleve.
+	if fp, err := sv.filePostings(field, term); err == nil {
+		for n := 0; ; n++ {
+			if n%checkEvery == 0 {
+				if err := s.ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
+			doc, freq, length, ok, err := fp.next()
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				break
+			}
+			add(doc, freq, length)
+		}
+		s.blocks.put(key, bm)
+		return bm, nil
+	}
 	it := pl.Iterator(true, true, false, nil)
 	for n := 0; ; n++ {
 		if n%checkEvery == 0 {
@@ -154,13 +184,7 @@ func (s *snapshot) blockMaxes(sv *segView, field, term string, pl segment.Postin
 		if p == nil {
 			break
 		}
-		v := ref.tfPart(p.Frequency(), normLength(p))
-		// Round up, so that the float32 still bounds the score.
-		f := math.Nextafter32(float32(v), float32(math.Inf(1)))
-		if blk := p.Number() >> s.blocks.shift; f > bm.blocks[blk] {
-			bm.blocks[blk] = f
-		}
-		bm.max = max(bm.max, float64(f))
+		add(p.Number(), p.Frequency(), normLength(p))
 	}
 	s.blocks.put(key, bm)
 	return bm, nil
@@ -241,18 +265,16 @@ func (r *ranker) everySegment(c *constraints, fn func(seg int, sv *segView, acce
 // conjunctionTop returns the window best documents holding every one of
 // the syllables, by BM25.
 func (r *ranker) conjunctionTop(c *constraints, syllables []int, window int) ([]ranked, error) {
-	top := &topK{k: window}
-	err := r.everySegment(c, func(seg int, sv *segView, accept func(uint64) bool) error {
+	return r.everyRange(c, window, func(sp docRange, sv *segView, accept func(uint64) bool, top *topK) error {
 		cs, found, err := r.termCursors(sv, syllables, 0, true)
 		if err != nil || !found {
 			return err
 		}
-		if allowed := c.allowed[seg]; allowed != nil {
+		if allowed := c.allowed[sp.seg]; allowed != nil {
 			cs = append(cs, bitmapCursor(allowed))
 		}
-		return conjunction(r.snap.ctx, r.snap.blocks.shift, seg, sv.offset, cs, accept, top)
+		return conjunction(r.snap.ctx, r.snap.blocks.shift, sp, cs, accept, top)
 	})
-	return top.best(), err
 }
 
 // count returns how many documents of each segment's match set (nil: every
@@ -488,10 +510,9 @@ func (keywordRetrieval) candidates(r *ranker, c *constraints, window int) (first
 // syllables (group 0) or the exact ones (group 1), by BM25 scaled by the
 // share of each group held, skipping those skip refuses.
 func (r *ranker) disjunctionTop(c *constraints, folded, exact []int, k int, skip func(held uint64) bool) ([]ranked, error) {
-	top := &topK{k: k}
 	scx := r.bm25Of(fieldBodyExact)
 	co := coordination{clauses: []int{len(folded), len(exact)}}
-	err := r.everySegment(c, func(seg int, sv *segView, accept func(uint64) bool) error {
+	return r.everyRange(c, k, func(sp docRange, sv *segView, accept func(uint64) bool, top *topK) error {
 		cs, found, err := r.termCursors(sv, folded, 0, false)
 		if err != nil || !found {
 			return err
@@ -506,9 +527,8 @@ func (r *ranker) disjunctionTop(c *constraints, folded, exact []int, k int, skip
 				cs = append(cs, cur)
 			}
 		}
-		return disjunction(r.snap.ctx, r.snap.blocks.shift, seg, sv.offset, cs, co, c.allowed[seg], skip, accept, top)
+		return disjunction(r.snap.ctx, r.snap.blocks.shift, sp, cs, co, c.allowed[sp.seg], skip, accept, top)
 	})
-	return top.best(), err
 }
 
 // verboseRetrieval ranks every document holding any of the query's

@@ -107,6 +107,19 @@ func postingsBitmap(pl segment.PostingsList) *roaring.Bitmap {
 	return bm
 }
 
+// everyPosting returns the postings of term in field, deleted documents
+// included; nil when the segment has none. A dictionary reads its terms
+// with state of its own: the workers of a search take turns.
+func (sv *segView) everyPosting(field, term string) (segment.PostingsList, error) {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	d, err := sv.dictLocked(field)
+	if err != nil {
+		return nil, err
+	}
+	return d.PostingsList([]byte(term), nil, nil)
+}
+
 // live returns the segment's live documents.
 func (sv *segView) live() *roaring.Bitmap {
 	bm := roaring.New()

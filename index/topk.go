@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"math"
+	"sync/atomic"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
@@ -147,6 +148,9 @@ func (a ranked) better(b ranked) bool {
 type topK struct {
 	k    int
 	docs []ranked
+	// bar, when the search runs on several workers, is shared by their
+	// topKs: the highest θ any of them has reached (see below).
+	bar *bar
 }
 
 func (t *topK) Len() int           { return len(t.docs) }
@@ -167,23 +171,62 @@ func (t *topK) threshold() (float64, bool) {
 	return t.docs[0].score, true
 }
 
+// below reports whether a document scoring at most bound cannot enter
+// the search's top k: it does not beat this topK's θ, or it scores less
+// than another worker's θ — strictly less, for a tie at another worker's θ
+// may still win on its lower key.
+func (t *topK) below(bound float64) bool {
+	if theta, full := t.threshold(); full && bound <= theta {
+		return true
+	}
+	return t.bar != nil && bound < t.bar.get()
+}
+
+// bounded reports whether below can refuse anything yet.
+func (t *topK) bounded() bool {
+	_, full := t.threshold()
+	return full || t.bar != nil && t.bar.get() > 0
+}
+
 // competes reports whether a document scoring score could enter.
 func (t *topK) competes(score float64) bool {
-	theta, full := t.threshold()
-	return t.k > 0 && (!full || score > theta)
+	return t.k > 0 && !t.below(score)
 }
 
 func (t *topK) offer(r ranked) {
 	if t.k == 0 {
 		return
 	}
-	if len(t.docs) < t.k {
+	switch {
+	case len(t.docs) < t.k:
 		heap.Push(t, r)
-		return
-	}
-	if r.better(t.docs[0]) {
+	case r.better(t.docs[0]):
 		t.docs[0] = r
 		heap.Fix(t, 0)
+	default:
+		return
+	}
+	if theta, full := t.threshold(); full && t.bar != nil {
+		t.bar.raise(theta)
+	}
+}
+
+// bar is the highest θ the workers of one search have reached: k documents
+// of one worker score at least that, so no document scoring less is among
+// the search's k best.
+type bar struct{ bits atomic.Uint64 }
+
+// get returns the bar; 0 until a worker has k documents. Scores are never
+// negative, so their IEEE bits order as they do.
+func (b *bar) get() float64 { return math.Float64frombits(b.bits.Load()) }
+
+func (b *bar) raise(theta float64) {
+	nb := math.Float64bits(theta)
+	for {
+		old := b.bits.Load()
+		if nb <= old || b.bits.CompareAndSwap(old, nb) {
+			return
+		}
 	}
 }
 
@@ -201,10 +244,10 @@ func (t *topK) best() []ranked {
 // context, so that a canceled search stops promptly.
 const checkEvery = 4096
 
-// conjunction offers top every document of the segment that all cursors
+// conjunction offers top every document of the range that all cursors
 // hold and accept takes, scored by the sum of the cursors' scores.
 // Cursors must not have started; the cheapest leads.
-func conjunction(ctx context.Context, shift uint, seg int, offset uint64, cs []*cursor, accept func(doc uint64) bool, top *topK) error {
+func conjunction(ctx context.Context, shift uint, sp docRange, cs []*cursor, accept func(doc uint64) bool, top *topK) error {
 	if len(cs) == 0 {
 		return nil
 	}
@@ -224,23 +267,23 @@ func conjunction(ctx context.Context, shift uint, seg int, offset uint64, cs []*
 	for _, c := range cs {
 		prune = prune || c.blocks != nil
 	}
-	if err := lead.next(); err != nil {
+	if err := lead.advance(sp.lo); err != nil {
 		return err
 	}
-	for n := 0; lead.doc != noDoc; n++ {
+	for n := 0; lead.doc < sp.hi; n++ {
 		if n%checkEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
 		d := lead.doc
-		if theta, full := top.threshold(); full && prune {
+		if prune && top.bounded() {
 			blk := d >> shift
 			bound := 0.0
 			for _, c := range cs {
 				bound += c.blockBound(blk)
 			}
-			if bound <= theta {
+			if top.below(bound) {
 				if err := lead.advance((blk + 1) << shift); err != nil {
 					return err
 				}
@@ -273,7 +316,7 @@ func conjunction(ctx context.Context, shift uint, seg int, offset uint64, cs []*
 			score += c.score()
 		}
 		if top.competes(score) && accept(d) {
-			top.offer(ranked{score: score, seg: seg, doc: d, key: offset + d})
+			top.offer(ranked{score: score, seg: sp.seg, doc: d, key: sp.offset + d})
 		}
 		if err := lead.next(); err != nil {
 			return err
@@ -301,11 +344,11 @@ func (co coordination) apply(sums []float64, matched []int) float64 {
 	return total
 }
 
-// disjunction offers top every document of the segment that any cursor
+// disjunction offers top every document of the range that any cursor
 // holds, accept takes and skip does not refuse (skip sees the slots of
 // the group-0 cursors that matched, as a bit set), scored by co. Cursors must not have
 // started. When filter is set, only its documents are considered.
-func disjunction(ctx context.Context, shift uint, seg int, offset uint64, cs []*cursor, co coordination,
+func disjunction(ctx context.Context, shift uint, sp docRange, cs []*cursor, co coordination,
 	filter *roaring.Bitmap, skip func(held uint64) bool, accept func(doc uint64) bool, top *topK) error {
 	if len(cs) == 0 {
 		return nil
@@ -315,7 +358,7 @@ func disjunction(ctx context.Context, shift uint, seg int, offset uint64, cs []*
 		essentialCost += c.cost
 	}
 	if filter != nil && filter.GetCardinality()*4 < essentialCost {
-		return filtered(ctx, seg, offset, cs, co, filter, skip, accept, top)
+		return filtered(ctx, sp, cs, co, filter, skip, accept, top)
 	}
 	// Cheapest bound first: the non-essential terms are a prefix.
 	order := append([]*cursor(nil), cs...)
@@ -326,45 +369,47 @@ func disjunction(ctx context.Context, shift uint, seg int, offset uint64, cs []*
 		if i > 0 {
 			cum[i] += cum[i-1]
 		}
-		if err := c.next(); err != nil {
+		if err := c.advance(sp.lo); err != nil {
 			return err
 		}
 	}
 	essential := 0
 	raise := func() {
-		theta, full := top.threshold()
-		for full && essential < len(order) && cum[essential] <= theta {
+		for essential < len(order) && top.below(cum[essential]) {
 			essential++
 		}
 	}
-	raise()
 	prune := false
 	for _, c := range order {
 		prune = prune || c.blocks != nil
 	}
 	groups := len(co.clauses)
 	sums, matched := make([]float64, groups), make([]int, groups)
-	for n := 0; essential < len(order); n++ {
+	for n := 0; ; n++ {
 		if n%checkEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
+		// Another worker may have raised the bar since the last document.
+		raise()
+		if essential == len(order) {
+			return nil
+		}
 		d := uint64(noDoc)
 		for _, c := range order[essential:] {
 			d = min(d, c.doc)
 		}
-		if d == noDoc {
+		if d >= sp.hi {
 			return nil
 		}
-		theta, full := top.threshold()
-		if full && prune {
+		if prune && top.bounded() {
 			blk := d >> shift
 			bound := 0.0
 			for _, c := range order {
 				bound += c.blockBound(blk)
 			}
-			if bound <= theta {
+			if top.below(bound) {
 				for _, c := range order[essential:] {
 					if c.doc < (blk+1)<<shift {
 						if err := c.advance((blk + 1) << shift); err != nil {
@@ -393,7 +438,7 @@ func disjunction(ctx context.Context, shift uint, seg int, offset uint64, cs []*
 		}
 		hopeless := false
 		for i := essential - 1; i >= 0; i-- {
-			if full && raw+cum[i] <= theta {
+			if top.below(raw + cum[i]) {
 				hopeless = true
 				break
 			}
@@ -417,21 +462,20 @@ func disjunction(ctx context.Context, shift uint, seg int, offset uint64, cs []*
 		}
 		score := co.apply(sums, matched)
 		if top.competes(score) && accept(d) {
-			top.offer(ranked{score: score, seg: seg, doc: d, key: offset + d})
-			raise()
+			top.offer(ranked{score: score, seg: sp.seg, doc: d, key: sp.offset + d})
 		}
 	}
-	return nil
 }
 
 // filtered is disjunction driven by a filter that allows fewer documents
 // than the terms hold: each allowed document is looked up in every term.
-func filtered(ctx context.Context, seg int, offset uint64, cs []*cursor, co coordination,
+func filtered(ctx context.Context, sp docRange, cs []*cursor, co coordination,
 	filter *roaring.Bitmap, skip func(held uint64) bool, accept func(doc uint64) bool, top *topK) error {
 	groups := len(co.clauses)
 	sums, matched := make([]float64, groups), make([]int, groups)
 	it := filter.Iterator()
-	for n := 0; it.HasNext(); n++ {
+	it.AdvanceIfNeeded(uint32(sp.lo))
+	for n := 0; it.HasNext() && uint64(it.PeekNext()) < sp.hi; n++ {
 		if n%checkEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -461,7 +505,7 @@ func filtered(ctx context.Context, seg int, offset uint64, cs []*cursor, co coor
 		}
 		score := co.apply(sums, matched)
 		if top.competes(score) && accept(d) {
-			top.offer(ranked{score: score, seg: seg, doc: d, key: offset + d})
+			top.offer(ranked{score: score, seg: sp.seg, doc: d, key: sp.offset + d})
 		}
 	}
 	return nil

@@ -62,7 +62,8 @@ func zipfIndex(t *testing.T, n int) *Index {
 }
 
 // TestPruningMatchesExhaustiveScoring checks that the top documents found
-// with block maxima and MaxScore are exactly those of scoring every match.
+// with block maxima and MaxScore, by one worker and by several sharing
+// their bar, are exactly those of scoring every match.
 func TestPruningMatchesExhaustiveScoring(t *testing.T) {
 	ix := zipfIndex(t, 3000)
 	// Maxima for every list worth them here, over blocks of 16 documents,
@@ -70,63 +71,72 @@ func TestPruningMatchesExhaustiveScoring(t *testing.T) {
 	ix.blocks.minDocs, ix.blocks.shift = 16, 4
 	queries := []string{"ma túy", "công an", "người dân", "hà giang", "giá vàng tăng", "xe khách lật đèo",
 		"mưa lũ", "ma", "trường", "an dân", "điện nước học", "ma túy bắt giữ công an tỉnh hà giang"}
+	one := splitting{workers: 1, minRange: 1 << 20}
+	// Three workers over ranges of 48 document numbers (rounded up to
+	// blocks): each segment cut in a dozen, taken in no set order.
+	several := splitting{workers: 3, minRange: 48}
 	for _, text := range queries {
 		for _, k := range []int{1, 5, 20} {
-			parsed, _ := ParseQuery(text)
-			q, err := analyze(parsed, DefaultParams())
-			if err != nil {
-				t.Fatal(err)
-			}
-			snap, err := ix.snapshot(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			r, err := newRanker(snap, q, DefaultParams())
-			if err != nil {
-				t.Fatal(err)
-			}
-			c, err := newConstraints(snap, q, &Request{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			all := allSyllables(q)
-			const everything = 1 << 30
-			type run struct {
-				name string
-				top  func(k int) ([]ranked, error)
-			}
-			runs := []run{
-				{"conjunction", func(k int) ([]ranked, error) { return r.conjunctionTop(c, all, k) }},
-				{"disjunction", func(k int) ([]ranked, error) { return r.disjunctionTop(c, all, nil, k, nil) }},
-			}
-			if len(q.marked) > 0 {
-				runs = append(runs, run{"disjunction with exact", func(k int) ([]ranked, error) {
-					return r.disjunctionTop(c, all, q.marked, k, nil)
-				}})
-			}
-			for _, run := range runs {
-				pruned, err := run.top(k)
+			for _, split := range []splitting{one, several} {
+				ix.split = split
+				parsed, _ := ParseQuery(text)
+				q, err := analyze(parsed, DefaultParams())
 				if err != nil {
 					t.Fatal(err)
 				}
-				full, err := run.top(everything)
+				snap, err := ix.snapshot(context.Background())
 				if err != nil {
 					t.Fatal(err)
 				}
-				want := full[:min(k, len(full))]
-				if len(pruned) != len(want) {
-					t.Errorf("%q %s k=%d: %d results, exhaustive %d", text, run.name, k, len(pruned), len(want))
-					continue
+				r, err := newRanker(snap, q, DefaultParams())
+				if err != nil {
+					t.Fatal(err)
 				}
-				for i := range want {
-					if pruned[i].key != want[i].key || math.Abs(pruned[i].score-want[i].score) > 1e-9 {
-						t.Errorf("%q %s k=%d: result %d is %d (%.6f), exhaustive %d (%.6f)",
-							text, run.name, k, i, pruned[i].key, pruned[i].score, want[i].key, want[i].score)
-						break
+				c, err := newConstraints(snap, q, &Request{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				all := allSyllables(q)
+				const everything = 1 << 30
+				type run struct {
+					name string
+					top  func(k int) ([]ranked, error)
+				}
+				runs := []run{
+					{"conjunction", func(k int) ([]ranked, error) { return r.conjunctionTop(c, all, k) }},
+					{"disjunction", func(k int) ([]ranked, error) { return r.disjunctionTop(c, all, nil, k, nil) }},
+				}
+				if len(q.marked) > 0 {
+					runs = append(runs, run{"disjunction with exact", func(k int) ([]ranked, error) {
+						return r.disjunctionTop(c, all, q.marked, k, nil)
+					}})
+				}
+				for _, run := range runs {
+					snap.split = split
+					pruned, err := run.top(k)
+					if err != nil {
+						t.Fatal(err)
+					}
+					snap.split = one
+					full, err := run.top(everything)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want := full[:min(k, len(full))]
+					if len(pruned) != len(want) {
+						t.Errorf("%q %s k=%d workers=%d: %d results, exhaustive %d", text, run.name, k, split.workers, len(pruned), len(want))
+						continue
+					}
+					for i := range want {
+						if pruned[i].key != want[i].key || math.Abs(pruned[i].score-want[i].score) > 1e-9 {
+							t.Errorf("%q %s k=%d workers=%d: result %d is %d (%.6f), exhaustive %d (%.6f)",
+								text, run.name, k, split.workers, i, pruned[i].key, pruned[i].score, want[i].key, want[i].score)
+							break
+						}
 					}
 				}
+				snap.close()
 			}
-			snap.close()
 		}
 	}
 	if ix.blocks.lru.Len() == 0 {
