@@ -57,13 +57,15 @@ func (l *layout) occurrences(terms []string) [][]int {
 		return out
 	}
 	b := l.entries
-	for len(b) > 0 {
-		n, k := binary.Uvarint(b)
-		if k <= 0 || n > uint64(len(b)-k) {
+	var term []byte // the entry's term, built from the one before
+	found := 0
+	for len(b) > 0 && found < len(terms) {
+		shared, suffix, k := readTermHeader(b)
+		if k == 0 || shared > uint64(len(term)) || suffix > uint64(len(b)-k) {
 			return out
 		}
-		term := b[k : k+int(n)]
-		b = b[k+int(n):]
+		term = append(term[:shared], b[k:k+int(suffix)]...)
+		b = b[k+int(suffix):]
 		size, k := binary.Uvarint(b)
 		if k <= 0 || size > uint64(len(b)-k) {
 			return out
@@ -73,6 +75,7 @@ func (l *layout) occurrences(terms []string) [][]int {
 		for i, t := range terms {
 			if len(t) == len(term) && t == string(term) {
 				out[i] = decodePositions(list)
+				found++
 			}
 		}
 	}
@@ -161,19 +164,68 @@ func (l *layout) encode() []byte {
 		b = binary.AppendUvarint(b, uint64(u.end-u.start))
 		b = binary.AppendUvarint(b, uint64(u.tokens))
 	}
-	for i, t := range l.terms {
-		b = binary.AppendUvarint(b, uint64(len(t)))
-		b = append(b, t...)
-		var list []byte
-		prev := 0
+	// The forward index in term order, each term front-coded against
+	// the one before: folded syllables share their starts ("ban", "bang",
+	// "banh"), so that a term usually costs its header byte and a letter
+	// or two (a fifth of the stored layout on generated news).
+	order := make([]int, len(l.terms))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(x, y int) int { return strings.Compare(l.terms[x], l.terms[y]) })
+	prev := ""
+	var list []byte
+	for _, i := range order {
+		t := l.terms[i]
+		shared := 0
+		for shared < len(t) && shared < len(prev) && t[shared] == prev[shared] {
+			shared++
+		}
+		b = appendTermHeader(b, shared, len(t)-shared)
+		b = append(b, t[shared:]...)
+		prev = t
+		list = list[:0]
+		at := 0
 		for _, p := range l.positions[i] {
-			list = binary.AppendUvarint(list, uint64(p-prev))
-			prev = p
+			list = binary.AppendUvarint(list, uint64(p-at))
+			at = p
 		}
 		b = binary.AppendUvarint(b, uint64(len(list)))
 		b = append(b, list...)
 	}
 	return b
+}
+
+// A term's header is one byte, shared<<4 | suffix, when both are below 16
+// and not both 15; else termEscape, then each as a uvarint.
+const termEscape = 0xff
+
+func appendTermHeader(b []byte, shared, suffix int) []byte {
+	if shared < 16 && suffix < 16 && (shared<<4|suffix) != termEscape {
+		return append(b, byte(shared<<4|suffix))
+	}
+	b = append(b, termEscape)
+	b = binary.AppendUvarint(b, uint64(shared))
+	return binary.AppendUvarint(b, uint64(suffix))
+}
+
+// readTermHeader reads a term's header; n is 0 when it is damaged.
+func readTermHeader(b []byte) (shared, suffix uint64, n int) {
+	if len(b) == 0 {
+		return 0, 0, 0
+	}
+	if b[0] != termEscape {
+		return uint64(b[0] >> 4), uint64(b[0] & 0x0f), 1
+	}
+	shared, k1 := binary.Uvarint(b[1:])
+	if k1 <= 0 {
+		return 0, 0, 0
+	}
+	suffix, k2 := binary.Uvarint(b[1+k1:])
+	if k2 <= 0 {
+		return 0, 0, 0
+	}
+	return shared, suffix, 1 + k1 + k2
 }
 
 var errLayout = errors.New("damaged layout")

@@ -45,7 +45,9 @@ func (pk *packer) deflate(b []byte) ([]byte, error) {
 	pk.buf.Reset()
 	var err error
 	if pk.zw == nil {
-		if pk.zw, err = flate.NewWriter(&pk.buf, flate.BestSpeed); err != nil {
+		// Level 6, not 1: 8% smaller (1,831 bytes an article of generated
+		// news instead of 1,991) for ~40 µs more an article, 3% of a build.
+		if pk.zw, err = flate.NewWriter(&pk.buf, flate.DefaultCompression); err != nil {
 			return nil, err
 		}
 	} else {

@@ -2,7 +2,6 @@ package index
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"hash/fnv"
 )
@@ -38,7 +37,14 @@ const StoryThreshold = 0.6
 
 // storyVersion leads a stored signature, so that another kind of
 // signature is never compared with this one.
-const storyVersion = 1
+const storyVersion = 2
+
+// A signature keeps one byte of each minimum (b-bit MinHash, Li & König
+// 2010): two different minima agree on it by chance once in 256, which
+// storySimilarity takes back out. A quarter of the 32-bit places' room —
+// 192 bytes less an article — for a standard error at the threshold of
+// 0.0614 instead of 0.0612.
+const storyChance = 1.0 / 256
 
 // storySeeds are the seeds of the signature's hash functions: fixed, so
 // that signatures made by any process compare.
@@ -110,10 +116,10 @@ func storySignature(l *layout) []byte {
 	if !found {
 		return nil
 	}
-	out := make([]byte, 1+4*storyHashes)
+	out := make([]byte, 1+storyHashes)
 	out[0] = storyVersion
 	for i, v := range mins {
-		binary.LittleEndian.PutUint32(out[1+4*i:], uint32(v>>32))
+		out[1+i] = byte(v) // the low bits: a minimum's high ones are mostly 0
 	}
 	return out
 }
@@ -121,16 +127,16 @@ func storySignature(l *layout) []byte {
 // storySimilarity estimates the Jaccard similarity of the shingles of the
 // articles of two signatures; 0 when either has none.
 func storySimilarity(a, b []byte) float64 {
-	if len(a) != 1+4*storyHashes || len(b) != len(a) || a[0] != storyVersion || b[0] != storyVersion {
+	if len(a) != 1+storyHashes || len(b) != len(a) || a[0] != storyVersion || b[0] != storyVersion {
 		return 0
 	}
 	same := 0
-	for i := 1; i < len(a); i += 4 {
-		if binary.LittleEndian.Uint32(a[i:]) == binary.LittleEndian.Uint32(b[i:]) {
+	for i := 1; i < len(a); i++ {
+		if a[i] == b[i] {
 			same++
 		}
 	}
-	return float64(same) / storyHashes
+	return max(0, (float64(same)/storyHashes-storyChance)/(1-storyChance))
 }
 
 // Story is the group of hits of one story that a hit stands for.
