@@ -144,8 +144,11 @@ func (a *app) indexSources(ctx context.Context, ix *index.Index, roots []string,
 	var (
 		problems   atomic.Int64
 		unreadable = map[string]bool{} // roots that could not be read at all
-		keep       = map[string]bool{} // IDs read in this run, for --prune
+		keep       map[string]bool // IDs read in this run, with --prune only: a million of them are 80 MB
 	)
+	if prune {
+		keep = map[string]bool{}
+	}
 	isRoot := map[string]bool{}
 	for _, r := range roots {
 		isRoot[r] = true
@@ -159,7 +162,9 @@ func (a *app) indexSources(ctx context.Context, ix *index.Index, roots []string,
 	})
 	articles := func(yield func(corpus.Article) bool) {
 		for art := range read {
-			keep[art.ID] = true
+			if keep != nil {
+				keep[art.ID] = true
+			}
 			if !yield(art) {
 				return
 			}
