@@ -56,22 +56,36 @@ func (l *layout) occurrences(terms []string) [][]int {
 		}
 		return out
 	}
+	// Only an entry as long as a term sought is compared.
+	var lengths uint64 // bit n: a term of n bytes is sought (n < 64)
+	for _, t := range terms {
+		lengths |= 1 << min(len(t), 63)
+	}
 	b := l.entries
 	var term []byte // the entry's term, built from the one before
 	found := 0
 	for len(b) > 0 && found < len(terms) {
-		shared, suffix, k := readTermHeader(b)
-		if k == 0 || shared > uint64(len(term)) || suffix > uint64(len(b)-k) {
+		var shared, suffix uint64
+		k := 1
+		if h := b[0]; h != termEscape {
+			shared, suffix = uint64(h>>4), uint64(h&0x0f)
+		} else if shared, suffix, k = readTermHeader(b); k == 0 {
+			return out
+		}
+		if shared > uint64(len(term)) || suffix > uint64(len(b)-k) {
 			return out
 		}
 		term = append(term[:shared], b[k:k+int(suffix)]...)
 		b = b[k+int(suffix):]
-		size, k := binary.Uvarint(b)
+		size, k := fastUvarint(b)
 		if k <= 0 || size > uint64(len(b)-k) {
 			return out
 		}
 		list := b[k : k+int(size)]
 		b = b[k+int(size):]
+		if lengths&(1<<min(len(term), 63)) == 0 {
+			continue
+		}
 		for i, t := range terms {
 			if len(t) == len(term) && t == string(term) {
 				out[i] = decodePositions(list)

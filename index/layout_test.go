@@ -37,7 +37,7 @@ func TestLayoutRoundTrip(t *testing.T) {
 	}
 }
 
-func seedArticles(t *testing.T) func(func(corpus.Article, error) bool) {
+func seedArticles(t testing.TB) func(func(corpus.Article, error) bool) {
 	t.Helper()
 	return func(yield func(corpus.Article, error) bool) {
 		for a, err := range corpus.Seeds(context.Background()) {
