@@ -144,7 +144,7 @@ func (a *app) indexSources(ctx context.Context, ix *index.Index, roots []string,
 	var (
 		problems   atomic.Int64
 		unreadable = map[string]bool{} // roots that could not be read at all
-		keep       map[string]bool // IDs read in this run, with --prune only: a million of them are 80 MB
+		keep       map[string]bool     // IDs read in this run, with --prune only: a million of them are 80 MB
 	)
 	if prune {
 		keep = map[string]bool{}
