@@ -42,6 +42,10 @@ type layout struct {
 	terms     []string
 	positions [][]int
 	entries   []byte
+	// sections are, per first byte of the terms, where their entries
+	// start in entries: pairs of the byte and a uvarint offset from the
+	// section before.
+	sections []byte
 }
 
 // occurrences returns, for each of terms (distinct folded terms), the
@@ -56,44 +60,66 @@ func (l *layout) occurrences(terms []string) [][]int {
 		}
 		return out
 	}
-	// Only an entry as long as a term sought is compared.
-	var lengths uint64 // bit n: a term of n bytes is sought (n < 64)
-	for _, t := range terms {
-		lengths |= 1 << min(len(t), 63)
+	for i, t := range terms {
+		if list, ok := l.lookup(t); ok {
+			out[i] = decodePositions(list)
+		}
 	}
-	b := l.entries
+	return out
+}
+
+// lookup returns the encoded positions of term: its section (the terms
+// of its first byte) is read in order until the term or a later one.
+func (l *layout) lookup(t string) ([]byte, bool) {
+	if t == "" {
+		return nil, false
+	}
+	start, end := -1, len(l.entries)
+	s, off := l.sections, 0
+	for len(s) > 0 {
+		first := s[0]
+		delta, k := binary.Uvarint(s[1:])
+		if k <= 0 || delta > uint64(len(l.entries)-off) {
+			return nil, false
+		}
+		off += int(delta)
+		s = s[1+k:]
+		if start >= 0 {
+			end = off
+			break
+		}
+		if first == t[0] {
+			start = off
+		}
+	}
+	if start < 0 {
+		return nil, false
+	}
+	b := l.entries[start:end]
 	var term []byte // the entry's term, built from the one before
-	found := 0
-	for len(b) > 0 && found < len(terms) {
+	for len(b) > 0 {
 		var shared, suffix uint64
 		k := 1
 		if h := b[0]; h != termEscape {
 			shared, suffix = uint64(h>>4), uint64(h&0x0f)
 		} else if shared, suffix, k = readTermHeader(b); k == 0 {
-			return out
+			return nil, false
 		}
 		if shared > uint64(len(term)) || suffix > uint64(len(b)-k) {
-			return out
+			return nil, false
 		}
 		term = append(term[:shared], b[k:k+int(suffix)]...)
 		b = b[k+int(suffix):]
 		size, k := fastUvarint(b)
 		if k <= 0 || size > uint64(len(b)-k) {
-			return out
+			return nil, false
 		}
-		list := b[k : k+int(size)]
+		if c := strings.Compare(string(term), t); c >= 0 {
+			return b[k : k+int(size)], c == 0
+		}
 		b = b[k+int(size):]
-		if lengths&(1<<min(len(term), 63)) == 0 {
-			continue
-		}
-		for i, t := range terms {
-			if len(t) == len(term) && t == string(term) {
-				out[i] = decodePositions(list)
-				found++
-			}
-		}
 	}
-	return out
+	return nil, false
 }
 
 // decodePositions reads a list of positions written as deltas.
@@ -188,15 +214,23 @@ func (l *layout) encode() []byte {
 	}
 	slices.SortFunc(order, func(x, y int) int { return strings.Compare(l.terms[x], l.terms[y]) })
 	prev := ""
-	var list []byte
+	var list, entries, sections []byte
+	last := 0 // where the last section starts
 	for _, i := range order {
 		t := l.terms[i]
+		if len(t) > 0 && (prev == "" || t[0] != prev[0]) {
+			// A section of its own for each first byte: its first term
+			// shares nothing with the one before, so a lookup starts there.
+			sections = append(sections, t[0])
+			sections = binary.AppendUvarint(sections, uint64(len(entries)-last))
+			last = len(entries)
+		}
 		shared := 0
 		for shared < len(t) && shared < len(prev) && t[shared] == prev[shared] {
 			shared++
 		}
-		b = appendTermHeader(b, shared, len(t)-shared)
-		b = append(b, t[shared:]...)
+		entries = appendTermHeader(entries, shared, len(t)-shared)
+		entries = append(entries, t[shared:]...)
 		prev = t
 		list = list[:0]
 		at := 0
@@ -204,10 +238,12 @@ func (l *layout) encode() []byte {
 			list = binary.AppendUvarint(list, uint64(p-at))
 			at = p
 		}
-		b = binary.AppendUvarint(b, uint64(len(list)))
-		b = append(b, list...)
+		entries = binary.AppendUvarint(entries, uint64(len(list)))
+		entries = append(entries, list...)
 	}
-	return b
+	b = binary.AppendUvarint(b, uint64(len(sections)))
+	b = append(b, sections...)
+	return append(b, entries...)
 }
 
 // A term's header is one byte, shared<<4 | suffix, when both are below 16
@@ -286,6 +322,10 @@ func decodeLayout(b []byte) (layout, error) {
 	if total > 0 && len(b) == 0 {
 		return l, errLayout
 	}
-	l.entries = b
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)-k) {
+		return l, errLayout
+	}
+	l.sections, l.entries = b[k:k+int(n)], b[k+int(n):]
 	return l, nil
 }

@@ -18,7 +18,7 @@ import (
 // what the analyzers produce. Bump it whenever an index built before the
 // change would answer differently; Open then refuses older indexes and says
 // to rebuild.
-const MappingVersion = "vnsearch-7"
+const MappingVersion = "vnsearch-8"
 
 // versionKey holds MappingVersion in the index's internal store.
 const versionKey = "vnsearch.mapping_version"
