@@ -16,11 +16,12 @@ import (
 // zap's iterator, whose Advance walks every posting between where it is
 // and where it goes (zapx v17 posting.go, nextDocNumAtOrAfterClean: one
 // roaring Next a posting): a conjunction's long lists and a block-max
-// skip cost as much as reading the list whole. This reader jumps: the
-// roaring bitmap of the postings (Bleve's, from its map) is advanced with
-// AdvanceIfNeeded, the chunk of frequencies and lengths that holds the
-// document is read with pread, and within it only the entries before the
-// document are stepped over.
+// skip cost as much as reading the list whole. This reader works a chunk
+// at a time: a chunk's documents are taken from the roaring bitmap of the
+// postings (Bleve's, from its map) in bulk, its frequencies and lengths
+// read with pread and decoded as far as the documents read need; a jump
+// within a chunk is a binary search, and chunks jumped over are neither
+// read nor decoded.
 //
 // What zapx v17 writes (new.go, section_inverted_text_index.go, posting.go,
 // intcoder.go), as read here:
