@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"slices"
@@ -114,12 +115,25 @@ func (l *layout) lookup(t string) ([]byte, bool) {
 		if k <= 0 || size > uint64(len(b)-k) {
 			return nil, false
 		}
-		if c := strings.Compare(string(term), t); c >= 0 {
+		if c := compareTerm(term, t); c >= 0 {
 			return b[k : k+int(size)], c == 0
 		}
 		b = b[k+int(size):]
 	}
 	return nil, false
+}
+
+// compareTerm is strings.Compare(string(b), s) without making the string.
+func compareTerm(b []byte, s string) int {
+	for i := range min(len(b), len(s)) {
+		if b[i] != s[i] {
+			if b[i] < s[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	return cmp.Compare(len(b), len(s))
 }
 
 // decodePositions reads a list of positions written as deltas.
