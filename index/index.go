@@ -166,6 +166,36 @@ func Open(path string, opts Options) (*Index, error) {
 	return newIndex(b, path, opts)
 }
 
+// OutdatedHoldingOnly reports whether the index at path was built by
+// another version of vnsearch (Open fails with ErrIncompatible) and holds
+// no article but those with the given IDs: an index that can be built
+// again from them alone, losing nothing.
+func OutdatedHoldingOnly(path string, ids []string) bool {
+	if !Exists(path) {
+		return false
+	}
+	b, err := bleve.OpenUsing(path, runtimeConfig(true, DefaultMaxSegmentDocs))
+	if err != nil {
+		return false
+	}
+	defer b.Close()
+	version, err := b.GetInternal([]byte(versionKey))
+	if err != nil || string(version) == MappingVersion {
+		return false
+	}
+	total, err := b.DocCount()
+	if err != nil {
+		return false
+	}
+	var held uint64
+	for _, id := range ids {
+		if d, err := b.Document(id); err == nil && d != nil {
+			held++
+		}
+	}
+	return held == total
+}
+
 func newIndex(b bleve.Index, path string, opts Options) (*Index, error) {
 	params := DefaultParams()
 	if opts.Params != nil {

@@ -535,6 +535,50 @@ func TestIncompatibleIndexRefused(t *testing.T) {
 	}
 }
 
+// TestOutdatedHoldingOnly checks what lets the command line rebuild an
+// outdated default index: only an index of another version holding no
+// article but those named.
+func TestOutdatedHoldingOnly(t *testing.T) {
+	build := func(version string, ids ...string) string {
+		path := filepath.Join(t.TempDir(), "idx")
+		ix, err := Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var arts []corpus.Article
+		for _, id := range ids {
+			arts = append(arts, article(id, "Tin "+id, "Nội dung của bài "+id+"."))
+		}
+		if _, err := ix.Add(context.Background(), arts); err != nil {
+			t.Fatal(err)
+		}
+		if version != "" {
+			if err := ix.bleve.SetInternal([]byte(versionKey), []byte(version)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ix.Close()
+		return path
+	}
+	seeds := []string{"s1", "s2", "s3"}
+	for _, c := range []struct {
+		name string
+		path string
+		want bool
+	}{
+		{"old, the seeds", build("vnsearch-0", "s1", "s2", "s3"), true},
+		{"old, some seeds", build("vnsearch-0", "s2"), true},
+		{"old, a seed and another", build("vnsearch-0", "s1", "mine"), false},
+		{"old, only another", build("vnsearch-0", "mine"), false},
+		{"current, the seeds", build("", "s1", "s2", "s3"), false},
+		{"none", filepath.Join(t.TempDir(), "none"), false},
+	} {
+		if got := OutdatedHoldingOnly(c.path, seeds); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
 func TestAddRefusesArticlesWithoutID(t *testing.T) {
 	ix, _ := seedIndex(t)
 	_, err := ix.Add(context.Background(), []corpus.Article{article("ok", "A", "B."), article("", "No ID", "C.")})

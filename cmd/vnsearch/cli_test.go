@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/blevesearch/bleve/v2"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -398,6 +400,12 @@ func TestDefaultIndexFromSeeds(t *testing.T) {
 	if again := mustRun(t, env, "search", "ma túy"); again.stderr != "" {
 		t.Errorf("second run said %q", again.stderr)
 	}
+	// Built by an older vnsearch, holding only the seeds: built again.
+	markOutdated(t, want)
+	if r := mustRun(t, env, "search", "ma túy"); !strings.Contains(r.stderr, "rebuilt the default index at "+want) ||
+		!strings.HasPrefix(r.stdout, "About 5 results") {
+		t.Errorf("outdated default index: %+v", r)
+	}
 	if st := mustRun(t, env, "stats").stdout; !strings.Contains(st, want) {
 		t.Errorf("stats of the default index: %q", st)
 	}
@@ -441,5 +449,22 @@ func TestHelp(t *testing.T) {
 		if !strings.Contains(r.stdout, cmd) {
 			t.Errorf("help lacks %q:\n%s", cmd, r.stdout)
 		}
+	}
+}
+
+// markOutdated makes the index at path look built by an older vnsearch:
+// the mapping version index.Open checks ("vnsearch.mapping_version" in
+// Bleve's internal store) set to one no build reads.
+func markOutdated(t *testing.T, path string) {
+	t.Helper()
+	b, err := bleve.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SetInternal([]byte("vnsearch.mapping_version"), []byte("vnsearch-0")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

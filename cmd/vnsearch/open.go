@@ -71,12 +71,30 @@ func dataDir(goos string, getenv func(string) string) (string, error) {
 }
 
 // ensureDefault builds the per-user default index from the seed articles
-// when it does not exist yet, and says so.
+// when it does not exist yet, or when an older vnsearch built it and it
+// holds nothing but the seeds, and says so.
 func (a *app) ensureDefault(ctx context.Context, loc indexLocation) error {
-	if !loc.isDefault || index.Exists(loc.path) {
+	if !loc.isDefault {
 		return nil
 	}
 	var seeds []corpus.Article
+	rebuild := false
+	if index.Exists(loc.path) {
+		ids := make([]string, 0, 8)
+		for art, err := range corpus.Seeds(ctx) {
+			if err != nil {
+				return fmt.Errorf("reading the seed articles: %w", err)
+			}
+			ids = append(ids, art.ID)
+		}
+		if !index.OutdatedHoldingOnly(loc.path, ids) {
+			return nil // opens as it is, or holds articles of the user's: Open says what to do
+		}
+		if err := os.RemoveAll(loc.path); err != nil {
+			return fmt.Errorf("rebuilding the default index at %s: %w", loc.path, err)
+		}
+		rebuild = true
+	}
 	for art, err := range corpus.Seeds(ctx) {
 		if err != nil {
 			return fmt.Errorf("reading the seed articles: %w", err)
@@ -98,6 +116,11 @@ func (a *app) ensureDefault(ctx context.Context, loc indexLocation) error {
 		// Leave nothing half built, so that the next run tries again.
 		_ = os.RemoveAll(loc.path)
 		return fmt.Errorf("building the default index at %s: %w", loc.path, err)
+	}
+	if rebuild {
+		fmt.Fprintf(a.stderr, "vnsearch: rebuilt the default index at %s from the %d seed articles: an older vnsearch built it, "+
+			"and it held nothing else\n", loc.path, len(seeds))
+		return nil
 	}
 	fmt.Fprintf(a.stderr, "vnsearch: built a default index at %s from the %d seed articles embedded in vnsearch; "+
 		"`vnsearch index SOURCE...` adds your own\n", loc.path, len(seeds))
