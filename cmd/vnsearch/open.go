@@ -71,42 +71,42 @@ func dataDir(goos string, getenv func(string) string) (string, error) {
 }
 
 // ensureDefault builds the per-user default index from the seed articles
-// when it does not exist yet, or when an older vnsearch built it and it
-// holds nothing but the seeds, and says so.
+// when it does not exist yet, and says so.
 func (a *app) ensureDefault(ctx context.Context, loc indexLocation) error {
-	if !loc.isDefault {
+	if !loc.isDefault || index.Exists(loc.path) {
 		return nil
 	}
+	_, err := a.buildDefault(ctx, loc, false)
+	return err
+}
+
+// buildDefault builds the default index from the seed articles. With
+// outdated, the index there was built by an older vnsearch: it is built
+// again only when it holds nothing but the seeds (built reports whether).
+func (a *app) buildDefault(ctx context.Context, loc indexLocation, outdated bool) (built bool, err error) {
 	var seeds []corpus.Article
-	rebuild := false
-	if index.Exists(loc.path) {
-		ids := make([]string, 0, 8)
-		for art, err := range corpus.Seeds(ctx) {
-			if err != nil {
-				return fmt.Errorf("reading the seed articles: %w", err)
-			}
-			ids = append(ids, art.ID)
-		}
-		if !index.OutdatedHoldingOnly(loc.path, ids) {
-			return nil // opens as it is, or holds articles of the user's: Open says what to do
-		}
-		if err := os.RemoveAll(loc.path); err != nil {
-			return fmt.Errorf("rebuilding the default index at %s: %w", loc.path, err)
-		}
-		rebuild = true
-	}
+	ids := make([]string, 0, 8)
 	for art, err := range corpus.Seeds(ctx) {
 		if err != nil {
-			return fmt.Errorf("reading the seed articles: %w", err)
+			return false, fmt.Errorf("reading the seed articles: %w", err)
 		}
 		seeds = append(seeds, art)
+		ids = append(ids, art.ID)
+	}
+	if outdated {
+		if !index.OutdatedHoldingOnly(loc.path, ids) {
+			return false, nil // articles of the user's: Open says to index them again
+		}
+		if err := os.RemoveAll(loc.path); err != nil {
+			return false, fmt.Errorf("rebuilding the default index at %s: %w", loc.path, err)
+		}
 	}
 	ix, err := index.Create(loc.path)
 	if err != nil {
 		if index.Exists(loc.path) {
-			return nil // another vnsearch built it meanwhile
+			return true, nil // another vnsearch built it meanwhile
 		}
-		return fmt.Errorf("building the default index: %w", err)
+		return false, fmt.Errorf("building the default index: %w", err)
 	}
 	_, err = ix.Add(ctx, seeds)
 	if cerr := ix.Close(); err == nil {
@@ -115,16 +115,16 @@ func (a *app) ensureDefault(ctx context.Context, loc indexLocation) error {
 	if err != nil {
 		// Leave nothing half built, so that the next run tries again.
 		_ = os.RemoveAll(loc.path)
-		return fmt.Errorf("building the default index at %s: %w", loc.path, err)
+		return false, fmt.Errorf("building the default index at %s: %w", loc.path, err)
 	}
-	if rebuild {
+	if outdated {
 		fmt.Fprintf(a.stderr, "vnsearch: rebuilt the default index at %s from the %d seed articles: an older vnsearch built it, "+
 			"and it held nothing else\n", loc.path, len(seeds))
-		return nil
+	} else {
+		fmt.Fprintf(a.stderr, "vnsearch: built a default index at %s from the %d seed articles embedded in vnsearch; "+
+			"`vnsearch index SOURCE...` adds your own\n", loc.path, len(seeds))
 	}
-	fmt.Fprintf(a.stderr, "vnsearch: built a default index at %s from the %d seed articles embedded in vnsearch; "+
-		"`vnsearch index SOURCE...` adds your own\n", loc.path, len(seeds))
-	return nil
+	return true, nil
 }
 
 // open opens the index of this run: read-only for readers, for writing
@@ -155,6 +155,16 @@ func (a *app) open(loc indexLocation, readOnly, create bool, busyHint string) (*
 			a.recordHolder(loc.path, "")
 		}
 		return ix, nil
+	case errors.Is(err, index.ErrIncompatible) && loc.isDefault:
+		// Only when it fails: an index that opens costs no extra look.
+		built, berr := a.buildDefault(context.Background(), loc, true)
+		if berr != nil {
+			return nil, berr
+		}
+		if built {
+			loc.isDefault = false // once: a second failure is reported as it is
+			return a.open(loc, readOnly, create, busyHint)
+		}
 	case errors.Is(err, index.ErrBusy):
 		return nil, errors.New(busyMessage(loc.path, busyHint))
 	case errors.Is(err, index.ErrNotExist):
