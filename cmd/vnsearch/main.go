@@ -62,6 +62,11 @@ type app struct {
 	// holder file names it (see recordHolder), since heldSince.
 	held      string
 	heldSince time.Time
+
+	// fitLimit: serve fits the default soft memory limit to the index it
+	// opens (fitMemoryLimit), neither --memory-limit nor $GOMEMLIMIT
+	// having set one.
+	fitLimit bool
 }
 
 // Exit codes.

@@ -5,9 +5,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vnsearch/vnsearch/index"
 )
 
 func TestServeTokenChecks(t *testing.T) {
@@ -158,5 +161,48 @@ func TestHolderFileLastsWhileTheIndexIsHeld(t *testing.T) {
 	}
 	if h, ok := readHolder(idx); !ok || h.PID != other.PID {
 		t.Errorf("another process's holder file was removed")
+	}
+}
+
+// TestMemoryLimitFitsTheIndex: without --memory-limit or $GOMEMLIMIT,
+// serve's soft limit leaves the default room over what the open index
+// keeps and its caches' bound, so that a large index does not leave the
+// collector running without pause; a limit the user gave is kept.
+func TestMemoryLimitFitsTheIndex(t *testing.T) {
+	idx := seededIndex(t)
+	before := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(before) })
+	ix, err := index.Open(idx, index.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+
+	a := &app{getenv: func(string) string { return "" }}
+	if err := a.setMemoryLimit(""); err != nil {
+		t.Fatal(err)
+	}
+	a.fitMemoryLimit(ix)
+	if got, least := debug.SetMemoryLimit(-1), int64(defaultMemoryLimit)+ix.CacheBudget(); got <= least {
+		t.Errorf("default limit %d MiB; want more than %d MiB (room, caches and the open index)", got>>20, least>>20)
+	}
+
+	given := &app{getenv: func(string) string { return "" }}
+	if err := given.setMemoryLimit("300MiB"); err != nil {
+		t.Fatal(err)
+	}
+	given.fitMemoryLimit(ix)
+	if got := debug.SetMemoryLimit(-1); got != 300<<20 {
+		t.Errorf("--memory-limit 300MiB: limit %d; want %d", got, 300<<20)
+	}
+
+	env := &app{getenv: func(k string) string { return map[string]string{"GOMEMLIMIT": "200MiB"}[k] }}
+	debug.SetMemoryLimit(200 << 20) // as the runtime would have read it
+	if err := env.setMemoryLimit(""); err != nil {
+		t.Fatal(err)
+	}
+	env.fitMemoryLimit(ix)
+	if got := debug.SetMemoryLimit(-1); got != 200<<20 {
+		t.Errorf("GOMEMLIMIT=200MiB: limit %d; want %d", got, 200<<20)
 	}
 }
