@@ -25,7 +25,11 @@ const packVersion = 1
 func (pk *packer) pack(a *corpus.Article) ([]byte, error) {
 	raw := pk.raw[:0]
 	raw = append(raw, packVersion)
-	for _, f := range []string{a.ID, a.URL, a.Source, a.Title, a.Summary, a.Byline, a.Category, a.Hash} {
+	for _, f := range []string{a.ID, a.URL, a.Source, a.Title} {
+		raw = appendString(raw, f)
+	}
+	head := len(raw)
+	for _, f := range []string{a.Summary, a.Byline, a.Category, a.Hash} {
 		raw = appendString(raw, f)
 	}
 	raw = append(raw, byte(a.Published.Precision))
@@ -37,11 +41,16 @@ func (pk *packer) pack(a *corpus.Article) ([]byte, error) {
 		raw = appendString(raw, p)
 	}
 	pk.raw = raw
-	return pk.deflate(raw)
+	return pk.deflate(raw, head)
 }
 
-// deflate compresses b.
-func (pk *packer) deflate(b []byte) ([]byte, error) {
+// deflate compresses b, ending a deflate block after its first head
+// bytes: an inflater reads them without inflating the rest (a title for
+// the suggestions, packedTitle), since Go's inflater stops at the end of a
+// block and not before it has filled its 32 KiB window. The rest keeps the
+// head in its window: on baomoi the block costs 25 bytes an article (1,573
+// → 1,598) and a title reads in 1.6 µs instead of 26 (BenchmarkPackedTitle).
+func (pk *packer) deflate(b []byte, head int) ([]byte, error) {
 	pk.buf.Reset()
 	var err error
 	if pk.zw == nil {
@@ -52,6 +61,15 @@ func (pk *packer) deflate(b []byte) ([]byte, error) {
 		}
 	} else {
 		pk.zw.Reset(&pk.buf)
+	}
+	if head < len(b) {
+		if _, err := pk.zw.Write(b[:head]); err != nil {
+			return nil, err
+		}
+		if err := pk.zw.Flush(); err != nil {
+			return nil, err
+		}
+		b = b[head:]
 	}
 	if _, err := pk.zw.Write(b); err != nil {
 		return nil, err

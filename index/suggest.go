@@ -395,11 +395,14 @@ func (h *hashCounter) add(key uint64, n uint32) {
 }
 
 // packedTitle reads the title of a stored article, inflating only what
-// comes before it.
-func packedTitle(packed []byte) (string, error) {
+// comes before it (pack ends a deflate block there).
+func packedTitle(packed []byte) (string, error) { return readTitle(bytes.NewReader(packed)) }
+
+// readTitle reads the title of the stored article r gives.
+func readTitle(r flate.Reader) (string, error) {
 	zr := inflaters.Get().(io.ReadCloser)
 	defer inflaters.Put(zr)
-	if err := zr.(flate.Resetter).Reset(bytes.NewReader(packed), nil); err != nil {
+	if err := zr.(flate.Resetter).Reset(r, nil); err != nil {
 		return "", err
 	}
 	br := titleReaders.Get().(*bufio.Reader)
