@@ -235,21 +235,22 @@ func (pc *phraseChecker) ok(doc uint64) (bool, error) {
 	if len(pc.c.phrases) == 0 && !pc.c.suspects[pc.seg].Contains(uint32(doc)) {
 		return true, nil
 	}
-	l, err := pc.s.layoutOf(pc.seg, doc)
-	if err != nil {
-		return false, err
-	}
-	for _, p := range pc.c.phrases {
-		if !p.in(&l) {
-			return false, nil
+	ok := true
+	err := pc.s.withLayout(pc.seg, doc, func(l *layout) {
+		for _, p := range pc.c.phrases {
+			if !p.in(l) {
+				ok = false
+				return
+			}
 		}
-	}
-	for _, p := range pc.c.excluded {
-		if p.in(&l) {
-			return false, nil
+		for _, p := range pc.c.excluded {
+			if p.in(l) {
+				ok = false
+				return
+			}
 		}
-	}
-	return true, nil
+	})
+	return ok && err == nil, err
 }
 
 // in reports whether a document's forward index holds the phrase: some

@@ -109,16 +109,18 @@ func (r *ranker) gatherSegment(seg int, docs []*candidate) error {
 		terms[i] = t.folded
 	}
 	for _, c := range docs {
-		l, err := r.snap.layoutOf(seg, c.doc)
+		err := r.snap.withLayout(seg, c.doc, func(l *layout) {
+			// Only the units outlive the read buffer.
+			c.layout = &layout{units: l.units, published: l.published}
+			c.ev = &evidence{at: make([][]occurrence, len(r.q.syllables)), exact: make([]bool, len(r.q.marked)), layout: c.layout}
+			for i, positions := range l.occurrences(terms) {
+				for _, pos := range positions {
+					c.ev.at[i] = append(c.ev.at[i], occurrence{unit: l.unitAt(pos), pos: pos})
+				}
+			}
+		})
 		if err != nil {
 			return err
-		}
-		c.layout = &l
-		c.ev = &evidence{at: make([][]occurrence, len(r.q.syllables)), exact: make([]bool, len(r.q.marked)), layout: c.layout}
-		for i, positions := range l.occurrences(terms) {
-			for _, pos := range positions {
-				c.ev.at[i] = append(c.ev.at[i], occurrence{unit: l.unitAt(pos), pos: pos})
-			}
 		}
 		c.ev.passage = passage{para: ParagraphTitle}
 		if best, ok := r.bestPassage(c.ev); ok {

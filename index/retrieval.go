@@ -649,11 +649,10 @@ func (newestFirst) candidates(r *ranker, c *constraints, window int) (firstPass,
 		i = j
 		times := make([]int64, len(today))
 		for k := range today {
-			l, err := r.snap.layoutOf(today[k].seg, today[k].doc)
+			err := r.snap.withLayout(today[k].seg, today[k].doc, func(l *layout) { times[k] = l.published })
 			if err != nil {
 				return firstPass{}, err
 			}
-			times[k] = l.published
 		}
 		order := make([]int, len(today))
 		for k := range order {

@@ -182,8 +182,8 @@ func (sv *segView) stored(doc uint64, name string) ([]byte, error) {
 }
 
 // withStored calls fn with the value of a stored field of a document,
-// valid only during the call: stored without its copy, for reads of every
-// document (suggestions) whose garbage would otherwise be the article.
+// valid only during the call: stored without its copy, for reads of many
+// documents (layouts, titles) whose garbage would otherwise be theirs.
 func (sv *segView) withStored(doc uint64, name string, fn func([]byte)) error {
 	if sv.file != nil {
 		err := sv.file.visit(doc, func(field string, _ byte, v []byte, _ []uint64) bool {
