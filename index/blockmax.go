@@ -72,7 +72,9 @@ type blockEntry struct {
 // CacheBudget is the most the index's caches take on the heap once full,
 // in bytes: what a memory limit must leave them beyond what the open index
 // holds already.
-func (ix *Index) CacheBudget() int64 { return int64(ix.blocks.budget) }
+func (ix *Index) CacheBudget() int64 {
+	return int64(ix.blocks.budget) + int64(ix.layouts.budget())
+}
 
 func newBlockCache(budget int) *blockCache {
 	return &blockCache{entries: map[blockKey]*list.Element{}, budget: budget, minDocs: blockMaxMinDocs, shift: blockShift}

@@ -61,6 +61,7 @@ type Index struct {
 	lengths        *lengthBook
 	ids            *idLocks
 	blocks         *blockCache
+	layouts        *layoutCache
 	files          *storedFiles // segment files stored fields are read from
 	split          splitting    // how a search's first pass runs on several cores
 	observer       Observer
@@ -210,7 +211,7 @@ func newIndex(b bleve.Index, path string, opts Options) (*Index, error) {
 		_ = b.Close()
 		return nil, fmt.Errorf("index: open %s: %w", path, err)
 	}
-	ix := &Index{bleve: b, path: path, readOnly: opts.ReadOnly, params: params, maxSegmentDocs: opts.maxSegmentDocs(), lengths: book, ids: newIDLocks(), blocks: newBlockCache(blockMaxBudget), files: newStoredFiles(), split: defaultSplitting(), observer: opts.Observer,
+	ix := &Index{bleve: b, path: path, readOnly: opts.ReadOnly, params: params, maxSegmentDocs: opts.maxSegmentDocs(), lengths: book, ids: newIDLocks(), blocks: newBlockCache(blockMaxBudget), layouts: newLayoutCache(layoutCacheBudget), files: newStoredFiles(), split: defaultSplitting(), observer: opts.Observer,
 		synonyms: &synonymState{user: opts.Synonyms}}
 	ix.closing, ix.stop = context.WithCancel(context.Background())
 	ix.suggest.minRefresh = suggestMinRefresh

@@ -19,8 +19,10 @@ type snapshot struct {
 	segs   []*segView
 	stats  *CollectionStats // the collection's, or the whole cluster's
 	blocks *blockCache
-	files  *storedFiles // the index's, which s.segs hold files of
-	split  splitting    // how the first pass runs on several cores
+	// layouts is the index's cache of stored layouts; nil: none.
+	layouts *layoutCache
+	files   *storedFiles // the index's, which s.segs hold files of
+	split   splitting    // how the first pass runs on several cores
 }
 
 func (ix *Index) snapshot(ctx context.Context) (*snapshot, error) {
@@ -44,13 +46,14 @@ func (ix *Index) snapshot(ctx context.Context) (*snapshot, error) {
 	}
 	t := ix.lengths.total()
 	s := &snapshot{
-		ctx:    ctx,
-		reader: is,
-		segs:   segmentsOf(is),
-		stats:  &CollectionStats{Docs: docs, Tokens: t.all, Marked: t.marked},
-		blocks: ix.blocks,
-		files:  ix.files,
-		split:  ix.split,
+		ctx:     ctx,
+		reader:  is,
+		segs:    segmentsOf(is),
+		stats:   &CollectionStats{Docs: docs, Tokens: t.all, Marked: t.marked},
+		blocks:  ix.blocks,
+		layouts: ix.layouts,
+		files:   ix.files,
+		split:   ix.split,
 	}
 	ix.blocks.segments(s.segs)
 	ix.files.acquire(s.segs)
@@ -126,12 +129,25 @@ func (s *snapshot) article(seg int, doc uint64) (corpus.Article, error) {
 // a hundred layouts and more, and copying each out of the read buffer was
 // a quarter of what it allocated. The units stay valid after.
 func (s *snapshot) withLayout(seg int, doc uint64, fn func(l *layout)) error {
+	sv := s.segs[seg]
+	key := layoutKey{segment: sv.id, doc: doc}
+	if s.layouts != nil {
+		if raw := s.layouts.get(key); raw != nil {
+			if l, err := decodeLayout(raw); err == nil {
+				fn(&l)
+				return nil
+			}
+		}
+	}
 	var decodeErr error
-	err := s.segs[seg].withStored(doc, fieldLayout, func(raw []byte) {
+	err := sv.withStored(doc, fieldLayout, func(raw []byte) {
 		l, err := decodeLayout(raw)
 		if err != nil {
 			decodeErr = err
 			return
+		}
+		if s.layouts != nil {
+			s.layouts.put(key, raw)
 		}
 		fn(&l)
 	})
