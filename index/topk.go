@@ -385,6 +385,18 @@ func disjunction(ctx context.Context, shift uint, sp docRange, cs []*cursor, co 
 	}
 	groups := len(co.clauses)
 	sums, matched := make([]float64, groups), make([]int, groups)
+	// The bound of the block last looked at: a block's documents share it.
+	boundBlk, blkBound := uint64(math.MaxUint64), 0.0
+	blockBound := func(blk uint64) float64 {
+		if blk != boundBlk {
+			boundBlk, blkBound = blk, 0
+			for _, c := range order {
+				blkBound += c.blockBound(blk)
+			}
+		}
+		return blkBound
+	}
+	lastBlk := (sp.hi - 1) >> shift
 	for n := 0; ; n++ {
 		if n%checkEvery == 0 {
 			if err := ctx.Err(); err != nil {
@@ -405,11 +417,12 @@ func disjunction(ctx context.Context, shift uint, sp docRange, cs []*cursor, co 
 		}
 		if prune && top.bounded() {
 			blk := d >> shift
-			bound := 0.0
-			for _, c := range order {
-				bound += c.blockBound(blk)
-			}
-			if top.below(bound) {
+			if top.below(blockBound(blk)) {
+				// Past every block that cannot compete either, then
+				// the cursors move once.
+				for blk < lastBlk && top.below(blockBound(blk+1)) {
+					blk++
+				}
 				for _, c := range order[essential:] {
 					if c.doc < (blk+1)<<shift {
 						if err := c.advance((blk + 1) << shift); err != nil {
