@@ -170,6 +170,12 @@ func (r *ranker) frequencies(sv *segView, field string, terms []string, docs []*
 		if pl == nil {
 			continue
 		}
+		if fp, err := sv.filePostings(field, t); err == nil {
+			if err := fileFrequencies(fp, docs, order, out); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		it := pl.Iterator(true, false, false, nil)
 		// Advance moves past the posting it returns: a posting beyond one
 		// document may be the next document's, so it is kept, not skipped.
@@ -190,4 +196,26 @@ func (r *ranker) frequencies(sv *segView, field string, terms []string, docs []*
 		}
 	}
 	return out, nil
+}
+
+// fileFrequencies adds to out the frequencies fp reads for docs, taken in
+// order (index order): a chunk at a time, through the segment file, as
+// the first pass reads its postings.
+func fileFrequencies(fp *filePostings, docs []*candidate, order []int, out []uint64) error {
+	var at, freq uint64
+	read := false
+	for _, n := range order {
+		d := docs[n].doc
+		if !read || at < d {
+			doc, f, _, ok, err := fp.advance(d)
+			if err != nil || !ok {
+				return err
+			}
+			at, freq, read = doc, f, true
+		}
+		if at == d {
+			out[n] += freq
+		}
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -69,4 +70,75 @@ func scored(hits []Hit) string {
 		fmt.Fprintf(&b, "%s:%.4f ", h.ID, h.Score)
 	}
 	return b.String()
+}
+
+// TestFrequenciesFromTheFile: the second pass reads how often candidates
+// hold a syllable, plain and marked, from the segment file; it counts what
+// Bleve's postings iterator counts, for every document and every form,
+// deleted documents left out.
+func TestFrequenciesFromTheFile(t *testing.T) {
+	ix, err := Create(filepath.Join(t.TempDir(), "idx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	forms := []string{"ma", "má", "mà", "mả", "mã", "mạ"}
+	var articles []corpus.Article
+	for i := range 3000 {
+		var words []string
+		for j := range i%7 + 1 {
+			words = append(words, forms[(i*j+i/3)%len(forms)], "tin", fmt.Sprint(i%13))
+		}
+		articles = append(articles, corpus.Article{ID: fmt.Sprintf("d%d", i), Title: "Bài " + fmt.Sprint(i), Paragraphs: []string{strings.Join(words, " ")}})
+	}
+	addArticles(t, ix, articles...)
+	if err := ix.Compact(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.Delete(context.Background(), "d5", "d77", "d2999"); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := ix.snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.close()
+	r := &ranker{snap: snap}
+	read := 0
+	for _, sv := range snap.segs {
+		if sv.file == nil {
+			continue
+		}
+		var docs []*candidate
+		it := sv.live().Iterator()
+		for it.HasNext() {
+			if d := uint64(it.Next()); d%3 != 1 { // not every document
+				docs = append(docs, &candidate{doc: d})
+			}
+		}
+		bleve := *sv
+		bleve.file = nil
+		for _, f := range []struct {
+			field string
+			terms []string
+		}{{fieldBodyFolded, []string{"ma"}}, {fieldBodyExact, forms[1:]}, {fieldBodyExact, []string{"ma", "mã"}}} {
+			fromFile, err := r.frequencies(sv, f.field, f.terms, docs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fromBleve, err := r.frequencies(&bleve, f.field, f.terms, docs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(fromFile, fromBleve) {
+				t.Errorf("%s %v: the file reads other frequencies than Bleve", f.field, f.terms)
+			}
+			for _, n := range fromFile {
+				read += int(n)
+			}
+		}
+	}
+	if read == 0 {
+		t.Fatal("no frequency read from a segment file")
+	}
 }
