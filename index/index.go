@@ -62,11 +62,14 @@ type Index struct {
 	ids            *idLocks
 	blocks         *blockCache
 	layouts        *layoutCache
-	files          *storedFiles // segment files stored fields are read from
-	split          splitting    // how a search's first pass runs on several cores
-	observer       Observer
-	observing      sync.Mutex // one Committed call at a time
-	lex            *lexicon   // for restoring diacritics (lexicon.go)
+	// searching counts the searches running, which background passes
+	// over every article (the suggestions' table) make way for.
+	searching atomic.Int64
+	files     *storedFiles // segment files stored fields are read from
+	split     splitting    // how a search's first pass runs on several cores
+	observer  Observer
+	observing sync.Mutex // one Committed call at a time
+	lex       *lexicon   // for restoring diacritics (lexicon.go)
 
 	// generation counts the batches committed since the index opened:
 	// what is built from its articles (suggestions) knows when it is stale.

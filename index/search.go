@@ -237,6 +237,8 @@ func (ix *Index) didYouMean(r *Request) string {
 }
 
 func (ix *Index) search(ctx context.Context, r Request) (*Result, error) {
+	ix.searching.Add(1)
+	defer ix.searching.Add(-1)
 	if r.Group != "" {
 		return ix.searchStories(ctx, r)
 	}
