@@ -281,7 +281,7 @@ func (ix *Index) startSuggestBuild() chan struct{} {
 	ix.background.Add(1)
 	go func() {
 		defer ix.background.Done()
-		t, err := ix.buildSuggestions(ix.closing)
+		t, err := ix.loadOrBuildSuggestions(ix.closing)
 		s := &ix.suggest
 		s.mu.Lock()
 		if err == nil {
@@ -297,12 +297,13 @@ func (ix *Index) startSuggestBuild() chan struct{} {
 }
 
 // buildSuggestions counts the phrases of every title of the index.
-func (ix *Index) buildSuggestions(ctx context.Context) (*suggestTable, error) {
+// It returns the table and the segments it counted.
+func (ix *Index) buildSuggestions(ctx context.Context) (*suggestTable, []segmentKey, error) {
 	start := time.Now()
 	gen := ix.generation.Load()
 	snap, err := ix.snapshot(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer snap.close()
 	// Two passes over the titles: the first counts every phrase by a
@@ -317,7 +318,7 @@ func (ix *Index) buildSuggestions(ctx context.Context) (*suggestTable, error) {
 		})
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	least := max(suggestLeast(titles), hashed.floor+1)
 	if _, err := ix.eachTitle(ctx, snap, func(title string) {
@@ -330,11 +331,11 @@ func (ix *Index) buildSuggestions(ctx context.Context) (*suggestTable, error) {
 			c.prune()
 		}
 	}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	t := c.table(c.floor + 1)
 	t.gen, t.built, t.took, t.articles = gen, time.Now(), time.Since(start), titles
-	return t, nil
+	return t, keyOf(snap), nil
 }
 
 // eachTitle calls fn with the title of every live article of snap and

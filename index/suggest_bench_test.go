@@ -47,7 +47,7 @@ func BenchmarkSuggest(b *testing.B) {
 				}
 			}()
 			var err error
-			if t, err = ix.buildSuggestions(ctx); err != nil {
+			if t, _, err = ix.buildSuggestions(ctx); err != nil {
 				b.Fatal(err)
 			}
 			close(stop)

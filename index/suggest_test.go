@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -188,5 +189,67 @@ func TestTopOfMatchesSorting(t *testing.T) {
 		if got := topOf(c.lo, c.hi, c.k, order); !slices.Equal(got, want) {
 			t.Errorf("topOf(%d, %d, %d) = %v, want %v", c.lo, c.hi, c.k, got, want)
 		}
+	}
+}
+
+// TestSuggestionsSavedForTheNextOpen: the table of title phrases is saved
+// beside the index, and a process opening the index unchanged reads it
+// instead of counting every title again; one that finds the index changed,
+// or the file damaged, counts again.
+func TestSuggestionsSavedForTheNextOpen(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "idx")
+	ix, err := Create(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addArticles(t, ix, article("a1", "Giá vàng hôm nay tăng", "x"), article("a2", "Giá vàng thế giới", "y"), article("a3", "Giá xăng giảm", "z"))
+	first, err := ix.suggestions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, suggestFile)); err != nil {
+		t.Fatalf("no table saved: %v", err)
+	}
+	reopen := func(opts Options) *Index {
+		t.Helper()
+		ix, err := Open(dir, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ix
+	}
+
+	ro := reopen(Options{ReadOnly: true})
+	again, err := ro.suggestions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.took != first.took || !slices.Equal(again.keys, first.keys) || !slices.Equal(again.texts, first.texts) {
+		t.Errorf("the unchanged index counted its titles again instead of reading the saved table")
+	}
+	if got := suggestTexts(t, ro, "gia v", 5); !slices.Contains(got, "Giá vàng") {
+		t.Errorf(`saved table: "gia v" → %q`, got)
+	}
+	ro.Close()
+
+	ix = reopen(Options{})
+	addArticles(t, ix, article("a4", "Sầu riêng xuất khẩu", "w"), article("a5", "Sầu riêng giảm giá", "v"))
+	ix.Close()
+	ix = reopen(Options{})
+	if got := suggestTexts(t, ix, "sau r", 5); !slices.Contains(got, "Sầu riêng") {
+		t.Errorf(`after two titles with "sầu riêng" were added, a new process's "sau r" → %q: the old table was read`, got)
+	}
+	ix.Close()
+
+	if err := os.WriteFile(filepath.Join(dir, suggestFile), []byte("not a table"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ix = reopen(Options{})
+	defer ix.Close()
+	if got := suggestTexts(t, ix, "gia v", 5); !slices.Contains(got, "Giá vàng") {
+		t.Errorf(`damaged table file: "gia v" → %q`, got)
 	}
 }
