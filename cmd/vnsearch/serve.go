@@ -195,12 +195,17 @@ func (a *app) setMemoryLimit(limit string) error {
 }
 
 // fitMemoryLimit sets the default soft memory limit over what the open
-// index keeps on the heap: the live heap once it is open, and the bound of
-// the caches that fill as it is searched. The limit of --memory-limit or
+// indexes (one, or a cluster node's shards) keep on the heap: the live
+// heap once they are open, and the bound of the caches that fill as they
+// are searched. The limit of --memory-limit or
 // $GOMEMLIMIT is left as it is.
-func (a *app) fitMemoryLimit(ix *index.Index) {
+func (a *app) fitMemoryLimit(ixs ...*index.Index) {
 	if !a.fitLimit {
 		return
+	}
+	var cache int64
+	for _, ix := range ixs {
+		cache += ix.CacheBudget()
 	}
 	runtime.GC()
 	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
@@ -209,7 +214,7 @@ func (a *app) fitMemoryLimit(ix *index.Index) {
 	if sample[0].Value.Kind() == metrics.KindUint64 {
 		live = int64(sample[0].Value.Uint64())
 	}
-	debug.SetMemoryLimit(memoryLimitOver(live, ix.CacheBudget()))
+	debug.SetMemoryLimit(memoryLimitOver(live, cache))
 }
 
 // memoryLimitOver is the default soft memory limit for an index that

@@ -187,6 +187,17 @@ func TestMemoryLimitFitsTheIndex(t *testing.T) {
 		t.Errorf("default limit %d MiB; want more than %d MiB (room, caches and the open index)", got>>20, least>>20)
 	}
 
+	// A cluster node's shards: room for each one's caches.
+	other, err := index.Open(seededIndex(t), index.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	a.fitMemoryLimit(ix, other)
+	if got, least := debug.SetMemoryLimit(-1), int64(defaultMemoryLimit)+ix.CacheBudget()+other.CacheBudget(); got <= least {
+		t.Errorf("two shards: limit %d MiB; want more than %d MiB", got>>20, least>>20)
+	}
+
 	given := &app{getenv: func(string) string { return "" }}
 	if err := given.setMemoryLimit("300MiB"); err != nil {
 		t.Fatal(err)

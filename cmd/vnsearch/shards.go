@@ -83,6 +83,7 @@ func (a *app) serveShards(ctx context.Context, o serveOptions, token string) (bo
 		closeAll()
 		return true, err
 	}
+	a.fitMemoryLimit(opened...)
 	logger := slog.New(slog.NewTextHandler(a.stderr, nil))
 	sn.SetSnapshots(ctx, o.cluster.SnapshotEvery, logger)
 	applying, stopApplying := context.WithCancel(context.WithoutCancel(ctx))
