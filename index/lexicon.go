@@ -1,8 +1,6 @@
 package index
 
 import (
-	"bufio"
-	"encoding/gob"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -448,43 +446,18 @@ func (l *lexicon) save(path string) error {
 	d := lexiconData{Version: lexiconVersion, Forms: l.forms, Uni: l.uni, Seen: l.caseSeen, Caps: l.caps,
 		Start: l.start, Next: next, Counts: l.counts}
 	defer l.mu.Unlock()
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(f)
-	if err := gob.NewEncoder(w).Encode(&d); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err := w.Flush(); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return saveGob(path, &d)
 }
 
 // loadLexicon reads a saved lexicon; it returns nil, nil when there is
 // none (or one of another version).
 func loadLexicon(path string) (*lexicon, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
+	var d lexiconData
+	found, err := loadGob(path, &d)
+	if !found {
 		return nil, err
 	}
-	defer f.Close()
-	var d lexiconData
-	if err := gob.NewDecoder(bufio.NewReader(f)).Decode(&d); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("lexicon %s: %w", path, err)
 	}
 	if d.Version != lexiconVersion || len(d.Uni) != len(d.Forms) || len(d.Seen) != len(d.Forms) || len(d.Caps) != len(d.Forms) ||

@@ -1,12 +1,7 @@
 package index
 
 import (
-	"bufio"
 	"context"
-	"encoding/gob"
-	"errors"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -59,45 +54,19 @@ func (ix *Index) saveSuggestions(t *suggestTable, key []segmentKey) error {
 	}
 	d := suggestData{Version: suggestFileVersion, Segments: key, Articles: t.articles, Took: t.took,
 		Keys: t.keys, Texts: t.texts, Counts: t.counts, Titles: t.titles, Votes: t.votes}
-	path := filepath.Join(ix.path, suggestFile)
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(f)
-	err = gob.NewEncoder(w).Encode(&d)
-	if err == nil {
-		err = w.Flush()
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
+	return saveGob(filepath.Join(ix.path, suggestFile), &d)
 }
 
 // loadSuggestions reads the saved table if it was counted from the
 // segments of key; nil, nil when there is none, it is of another version
 // or index state, or it does not hold together.
 func (ix *Index) loadSuggestions(key []segmentKey) (*suggestTable, error) {
-	path := filepath.Join(ix.path, suggestFile)
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
+	var d suggestData
+	found, err := loadGob(filepath.Join(ix.path, suggestFile), &d)
+	if !found {
 		return nil, err
 	}
-	defer f.Close()
-	var d suggestData
-	if err := gob.NewDecoder(bufio.NewReader(f)).Decode(&d); err != nil {
+	if err != nil {
 		return nil, nil // damaged: counted again, and written over
 	}
 	n := len(d.Keys)
