@@ -65,11 +65,14 @@ type Index struct {
 	// searching counts the searches running, which background passes
 	// over every article (the suggestions' table) make way for.
 	searching atomic.Int64
-	files     *storedFiles // segment files stored fields are read from
-	split     splitting    // how a search's first pass runs on several cores
-	observer  Observer
-	observing sync.Mutex // one Committed call at a time
-	lex       *lexicon   // for restoring diacritics (lexicon.go)
+	// suggestSaved: a saved suggestions' table may be beside the index,
+	// to remove before the articles change (suggestsave.go).
+	suggestSaved atomic.Bool
+	files        *storedFiles // segment files stored fields are read from
+	split        splitting    // how a search's first pass runs on several cores
+	observer     Observer
+	observing    sync.Mutex // one Committed call at a time
+	lex          *lexicon   // for restoring diacritics (lexicon.go)
 
 	// generation counts the batches committed since the index opened:
 	// what is built from its articles (suggestions) knows when it is stale.
@@ -217,6 +220,7 @@ func newIndex(b bleve.Index, path string, opts Options) (*Index, error) {
 	ix := &Index{bleve: b, path: path, readOnly: opts.ReadOnly, params: params, maxSegmentDocs: opts.maxSegmentDocs(), lengths: book, ids: newIDLocks(), blocks: newBlockCache(blockMaxBudget), layouts: newLayoutCache(layoutCacheBudget), files: newStoredFiles(), split: defaultSplitting(), observer: opts.Observer,
 		synonyms: &synonymState{user: opts.Synonyms}}
 	ix.closing, ix.stop = context.WithCancel(context.Background())
+	ix.suggestSaved.Store(!opts.ReadOnly)
 	ix.suggest.minRefresh = suggestMinRefresh
 	if err := ix.loadMined(); err != nil {
 		_ = b.Close()

@@ -139,11 +139,10 @@ func (s *snapshot) withLayout(seg int, doc uint64, fn func(l *layout)) error {
 			}
 		}
 	}
-	var decodeErr error
+	decodeErr := errLayout // until one is read: a document without one is damaged
 	err := sv.withStored(doc, fieldLayout, func(raw []byte) {
 		l, err := decodeLayout(raw)
-		if err != nil {
-			decodeErr = err
+		if decodeErr = err; err != nil {
 			return
 		}
 		if s.layouts != nil {

@@ -25,6 +25,8 @@ import (
 // syllables of what it ranks (see lists), folded and (for those written
 // with diacritics) exact.
 func (ix *Index) QueryStats(ctx context.Context, r Request) (CollectionStats, error) {
+	ix.searching.Add(1)
+	defer ix.searching.Add(-1)
 	params := ix.params
 	if r.Params != nil {
 		params = *r.Params
@@ -65,6 +67,8 @@ func (ix *Index) QueryStats(ctx context.Context, r Request) (CollectionStats, er
 // best first, as tier and score: up to the list's rescore depth or
 // From+Size, whichever is more.
 func (ix *Index) Candidates(ctx context.Context, r Request) ([][]Cut, error) {
+	ix.searching.Add(1)
+	defer ix.searching.Add(-1)
 	params := ix.params
 	if r.Params != nil {
 		params = *r.Params
@@ -151,6 +155,8 @@ func RescoreCuts(r Request, shards [][][]Cut) (*Cut, []*Cut) {
 // in its order with its own scores. MergeLists merges the lists once those
 // of every shard are merged by Before.
 func (ix *Index) SearchLists(ctx context.Context, r Request, n int) (*Result, [][]Hit, error) {
+	ix.searching.Add(1)
+	defer ix.searching.Add(-1)
 	params := ix.params
 	if r.Params != nil {
 		params = *r.Params

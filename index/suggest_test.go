@@ -253,3 +253,49 @@ func TestSuggestionsSavedForTheNextOpen(t *testing.T) {
 		t.Errorf(`damaged table file: "gia v" → %q`, got)
 	}
 }
+
+// TestSavedSuggestionsForgottenOnWrite: Bleve gives a new segment the
+// identity of one whose file is gone — here a segment emptied by
+// deletions — so a saved table keyed by segments could match an index of
+// other titles; a writer removes the saved table before it changes the
+// articles. (Found by a review: "sau r" offered the deleted titles'
+// phrase, "ca p" nothing.)
+func TestSavedSuggestionsForgottenOnWrite(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "idx")
+	ix, err := Create(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addArticles(t, ix, article("a1", "Giá vàng hôm nay tăng", "x"), article("a2", "Giá vàng thế giới", "y"), article("a3", "Giá xăng giảm", "z"))
+	if err := ix.SetMeta("k", []byte("v")); err != nil { // a batch of no article
+		t.Fatal(err)
+	}
+	addArticles(t, ix, article("b1", "Sầu riêng xuất khẩu", "w"), article("b2", "Sầu riêng giảm giá", "v"))
+	if _, err := ix.suggestions(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.Delete(context.Background(), "b1", "b2"); err != nil {
+		t.Fatal(err)
+	}
+	for range 200 { // Bleve removes the emptied segment's file when its persister idles
+		if zaps, _ := filepath.Glob(filepath.Join(dir, "store", "*.zap")); len(zaps) == 1 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ix, err = Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	addArticles(t, ix, article("c1", "Cà phê xuất khẩu", "w"), article("c2", "Cà phê tăng giá", "v"))
+	if got := suggestTexts(t, ix, "sau r", 5); slices.Contains(got, "Sầu riêng") {
+		t.Errorf(`"sau r" → %q: the phrase of deleted articles is suggested (a stale saved table was read)`, got)
+	}
+	if got := suggestTexts(t, ix, "ca p", 5); !slices.Contains(got, "Cà phê") {
+		t.Errorf(`"ca p" → %q; want "Cà phê", held by two titles of the index`, got)
+	}
+}

@@ -2,6 +2,10 @@ package index
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -12,7 +16,11 @@ import (
 // and read back by the next process that needs it, when the index holds
 // the same segments with the same live documents: at a million articles
 // a build takes a minute of CPU, which a server restarted on an unchanged
-// index would otherwise spend again beside its first searches.
+// index would otherwise spend again beside its first searches. A writer
+// removes the file before it changes the articles (forgetSuggestions), as
+// it does the lexicon's: Bleve gives a new segment the identity of one
+// whose file is gone (emptied by deletions, or lost in a crash), so the
+// segments alone do not tell that a file is out of step.
 
 // suggestFile is the saved table, in the index directory.
 const suggestFile = "suggestions.gob"
@@ -52,6 +60,7 @@ func (ix *Index) saveSuggestions(t *suggestTable, key []segmentKey) error {
 	if ix.readOnly {
 		return nil
 	}
+	ix.suggestSaved.Store(true)
 	d := suggestData{Version: suggestFileVersion, Segments: key, Articles: t.articles, Took: t.took,
 		Keys: t.keys, Texts: t.texts, Counts: t.counts, Titles: t.titles, Votes: t.votes}
 	return saveGob(filepath.Join(ix.path, suggestFile), &d)
@@ -100,4 +109,19 @@ func (ix *Index) loadOrBuildSuggestions(ctx context.Context) (*suggestTable, err
 	// next process counts again.
 	_ = ix.saveSuggestions(t, key)
 	return t, nil
+}
+
+// forgetSuggestions removes the saved table, if any may be there, before
+// the index's articles change.
+func (ix *Index) forgetSuggestions() error {
+	if !ix.suggestSaved.Load() {
+		return nil
+	}
+	ix.suggestSaved.Store(false)
+	err := os.Remove(filepath.Join(ix.path, suggestFile))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		ix.suggestSaved.Store(true)
+		return fmt.Errorf("removing the saved suggestions: %w", err)
+	}
+	return nil
 }

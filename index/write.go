@@ -289,6 +289,9 @@ func (ix *Index) observed(ctx context.Context, ops Ops, ids []string, latest map
 func (ix *Index) commit(batch *bleve.Batch, slot int, delta tokens) error {
 	total := ix.lengths.slots[slot].plus(delta)
 	batch.SetInternal(slotKey(slot), total.encode())
+	if err := ix.forgetSuggestions(); err != nil {
+		return err
+	}
 	if err := ix.bleve.Batch(batch); err != nil {
 		return err
 	}
