@@ -296,16 +296,10 @@ func (ix *Index) startSuggestBuild() chan struct{} {
 	return done
 }
 
-// buildSuggestions counts the phrases of every title of the index.
-// It returns the table and the segments it counted.
-func (ix *Index) buildSuggestions(ctx context.Context) (*suggestTable, []segmentKey, error) {
+// buildSuggestions counts the phrases of every title of snap, taken at
+// the index's generation gen.
+func (ix *Index) buildSuggestions(ctx context.Context, snap *snapshot, gen uint64) (*suggestTable, error) {
 	start := time.Now()
-	gen := ix.generation.Load()
-	snap, err := ix.snapshot(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer snap.close()
 	// Two passes over the titles: the first counts every phrase by a
 	// hash of its folded form, in little memory; the second keeps, with
 	// their written forms, only the phrases counted often enough.
@@ -318,7 +312,7 @@ func (ix *Index) buildSuggestions(ctx context.Context) (*suggestTable, []segment
 		})
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	least := max(suggestLeast(titles), hashed.floor+1)
 	if _, err := ix.eachTitle(ctx, snap, func(title string) {
@@ -331,11 +325,11 @@ func (ix *Index) buildSuggestions(ctx context.Context) (*suggestTable, []segment
 			c.prune()
 		}
 	}); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	t := c.table(c.floor + 1)
 	t.gen, t.built, t.took, t.articles = gen, time.Now(), time.Since(start), titles
-	return t, keyOf(snap), nil
+	return t, nil
 }
 
 // eachTitle calls fn with the title of every live article of snap and

@@ -46,8 +46,13 @@ func BenchmarkSuggest(b *testing.B) {
 					}
 				}
 			}()
-			var err error
-			if t, _, err = ix.buildSuggestions(ctx); err != nil {
+			snap, err := ix.snapshot(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			t, err = ix.buildSuggestions(ctx, snap, ix.generation.Load())
+			snap.close()
+			if err != nil {
 				b.Fatal(err)
 			}
 			close(stop)

@@ -95,13 +95,13 @@ func (ix *Index) loadOrBuildSuggestions(ctx context.Context) (*suggestTable, err
 	if err != nil {
 		return nil, err
 	}
+	defer snap.close()
 	key := keyOf(snap)
-	snap.close()
 	if t, err := ix.loadSuggestions(key); err == nil && t != nil {
 		t.gen, t.built = gen, time.Now()
 		return t, nil
 	}
-	t, key, err := ix.buildSuggestions(ctx)
+	t, err := ix.buildSuggestions(ctx, snap, gen)
 	if err != nil {
 		return nil, err
 	}
