@@ -30,7 +30,7 @@ var baomoi struct {
 }
 
 // loadBaomoi reads the shared corpus once per test binary, or skips.
-func loadBaomoi(b *testing.B) ([]corpus.Article, int64) {
+func loadBaomoi(b testing.TB) ([]corpus.Article, int64) {
 	b.Helper()
 	if _, err := os.Stat(baomoiPath); err != nil {
 		b.Skipf("%s absent: the index benchmarks need the shared baomoi corpus", baomoiPath)

@@ -437,16 +437,19 @@ func buildDocuments(ctx context.Context, articles []corpus.Article, ids []string
 	return out, counted, g.Wait()
 }
 
-// packer maps articles to documents, reusing one compressor: deflate's
-// state is large to allocate an article at a time.
+// packer maps articles to documents, reusing one compressor (deflate's
+// state is large to allocate an article at a time) and one analyzer's
+// scratch.
 type packer struct {
 	raw []byte
 	buf bytes.Buffer
 	zw  *flate.Writer
+	an  articleAnalyzer
 }
 
 // document maps an article to what the index holds, and the stamp that
-// tells whether it changed.
+// tells whether it changed. The lexicon's tokens are valid until the next
+// call.
 func (pk *packer) document(a *corpus.Article) (*document.Document, stamp, *lexTokens, error) {
 	if a.Hash == "" {
 		a.Hash = a.ContentHash()
@@ -455,7 +458,7 @@ func (pk *packer) document(a *corpus.Article) (*document.Document, stamp, *lexTo
 	if err != nil {
 		return nil, stamp{}, nil, err
 	}
-	fields := analyzeArticle(a)
+	fields := pk.an.analyze(a)
 	st := stamp{hash: a.Hash, tokens: fields.tokens, origin: a.Origin}
 	// The layout is left to zap's snappy: the second pass reads a hundred
 	// of them a search, and inflating them cost more than a third of its
