@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/vnsearch/vnsearch/analyzer"
 )
@@ -249,23 +250,51 @@ func (ix *Index) MineAbbreviations(ctx context.Context) ([]Abbreviation, error) 
 		return nil, err
 	}
 	defer snap.close()
-	m := newMineTally()
-	n := 0
-	for seg, sv := range snap.segs {
-		it := sv.live().Iterator()
-		for it.HasNext() {
-			if n%256 == 0 {
-				if err := ctx.Err(); err != nil {
-					return nil, err
+	// Reading the articles is most of the work: it is done on every core,
+	// each worker counting its own, and the counts summed.
+	type docRef struct {
+		seg int
+		doc uint64
+	}
+	refs := make(chan docRef, 256)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer close(refs)
+		for seg, sv := range snap.segs {
+			it := sv.live().Iterator()
+			for it.HasNext() {
+				select {
+				case refs <- docRef{seg, uint64(it.Next())}:
+				case <-gctx.Done():
+					return gctx.Err()
 				}
 			}
-			n++
-			a, err := snap.article(seg, uint64(it.Next()))
-			if err != nil {
-				return nil, err
-			}
-			m.add(append([]string{a.Title, a.Summary}, a.Paragraphs...)...)
 		}
+		return nil
+	})
+	tallies := make([]*mineTally, maxParallel())
+	for w := range tallies {
+		tallies[w] = newMineTally()
+		g.Go(func() error {
+			for r := range refs {
+				if gctx.Err() != nil {
+					continue // drain: the reader stops
+				}
+				a, err := snap.article(r.seg, r.doc)
+				if err != nil {
+					return err
+				}
+				tallies[w].add(append([]string{a.Title, a.Summary}, a.Paragraphs...)...)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	m := tallies[0]
+	for _, t := range tallies[1:] {
+		m.merge(t)
 	}
 	return m.list(1), nil
 }
