@@ -325,7 +325,7 @@ func (ix *Index) Compact(ctx context.Context) error {
 	if err := ix.remine(ctx); err != nil {
 		return fmt.Errorf("index: compact %s: mining abbreviations: %w", ix.path, err)
 	}
-	if err := s.ForceMerge(ctx, compactPlan(ix.maxSegmentDocs)); err != nil {
+	if err := ix.mergeStepwise(ctx, s); err != nil {
 		return fmt.Errorf("index: compact %s: %w", ix.path, err)
 	}
 	// Bleve deletes the merged-away segment files when its persister next
@@ -350,6 +350,54 @@ func (ix *Index) Compact(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// mergeStepwise merges the index's small segments as compactPlan does,
+// one merge at a time. Bleve keeps the sources of all the merges of a
+// plan mapped, and read through, until the last is done: compacting a
+// million articles in one plan held about a gigabyte of segment files in
+// resident memory; one merge holds its sources only, at most
+// maxSegmentDocs documents' worth.
+func (ix *Index) mergeStepwise(ctx context.Context, s *scorch.Scorch) error {
+	for prev := -1; ; {
+		n, err := ix.smallSegments(ctx)
+		if err != nil {
+			return err
+		}
+		if n < 2 || n == prev {
+			return nil
+		}
+		prev = n
+		// The planner makes merges while the small segments and the
+		// merges made outnumber its budget: n-1 makes one.
+		mo := compactPlan(ix.maxSegmentDocs)
+		mo.CalcBudget = func(int64, int64, *mergeplan.MergePlanOptions) int { return n - 1 }
+		if err := s.ForceMerge(ctx, mo); err != nil {
+			return err
+		}
+	}
+}
+
+// smallSegments counts the segments a merge planner with
+// ix.maxSegmentDocs may merge: those of fewer live documents than half of
+// it.
+func (ix *Index) smallSegments(ctx context.Context) (int, error) {
+	snap, err := ix.snapshot(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer snap.close()
+	n := 0
+	for _, sv := range snap.segs {
+		live := sv.seg.Count()
+		if sv.deleted != nil {
+			live -= sv.deleted.GetCardinality()
+		}
+		if int(live) < ix.maxSegmentDocs/2 {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // compactWait bounds how long Compact waits for obsolete files to go; any

@@ -3,7 +3,6 @@ package index
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 )
 
 // Same story, grouped. Outlets re-post one another's articles, and one
@@ -58,6 +57,17 @@ var storySeeds = func() [storyHashes]uint64 {
 	return seeds
 }()
 
+// fnv64a is FNV-1a's 64-bit hash of s, as hash/fnv's New64a sums it,
+// without its allocations.
+func fnv64a(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
 // splitmix64 mixes a 64-bit value (the finalizer of SplitMix64).
 func splitmix64(x uint64) uint64 {
 	x += 0x9e3779b97f4a7c15
@@ -80,9 +90,7 @@ func storySignature(l *layout) []byte {
 	// units), which ends a shingle.
 	at := make([]uint64, last+1)
 	for id, positions := range l.positions {
-		h := fnv.New64a()
-		_, _ = h.Write([]byte(l.terms[id]))
-		sum := h.Sum64() | 1
+		sum := fnv64a(l.terms[id]) | 1
 		for _, p := range positions {
 			at[p] = sum
 		}
