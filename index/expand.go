@@ -277,8 +277,8 @@ func (ix *Index) MineAbbreviations(ctx context.Context) ([]Abbreviation, error) 
 		tallies[w] = newMineTally()
 		g.Go(func() error {
 			for r := range refs {
-				if gctx.Err() != nil {
-					continue // drain: the reader stops
+				if err := gctx.Err(); err != nil {
+					return err // the reader stops too
 				}
 				a, err := snap.article(r.seg, r.doc)
 				if err != nil {
@@ -291,6 +291,9 @@ func (ix *Index) MineAbbreviations(ctx context.Context) ([]Abbreviation, error) 
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // canceled after the last article was handed out: the counts are partial
 	}
 	m := tallies[0]
 	for _, t := range tallies[1:] {

@@ -375,12 +375,15 @@ func (ix *Index) mergeStepwise(ctx context.Context, s *scorch.Scorch) error {
 		if err := s.ForceMerge(ctx, mo); err != nil {
 			return err
 		}
+		if err := ctx.Err(); err != nil {
+			return err // ForceMerge returns nil when canceled
+		}
 	}
 }
 
 // smallSegments counts the segments a merge planner with
-// ix.maxSegmentDocs may merge: those of fewer live documents than half of
-// it.
+// ix.maxSegmentDocs may merge: those on disk (Bleve plans over no other)
+// of fewer live documents than half of it.
 func (ix *Index) smallSegments(ctx context.Context) (int, error) {
 	snap, err := ix.snapshot(ctx)
 	if err != nil {
@@ -389,6 +392,9 @@ func (ix *Index) smallSegments(ctx context.Context) (int, error) {
 	defer snap.close()
 	n := 0
 	for _, sv := range snap.segs {
+		if _, persisted := sv.seg.(segment.PersistedSegment); !persisted {
+			continue
+		}
 		live := sv.seg.Count()
 		if sv.deleted != nil {
 			live -= sv.deleted.GetCardinality()

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vnsearch/vnsearch/corpus"
 )
@@ -233,5 +234,38 @@ func TestSynonymPagesAgree(t *testing.T) {
 	}
 	if !slices.Equal(paged, hitIDs(all.Hits)) {
 		t.Errorf("pages %v, want %v", paged, hitIDs(all.Hits))
+	}
+}
+
+// TestMineAbbreviationsWhole mines an index on every core: each article
+// counted once, and a canceled mining an error, never a partial count
+// (that Compact would save).
+func TestMineAbbreviationsWhole(t *testing.T) {
+	ix, err := Create(t.TempDir() + "/idx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	const n = 600
+	for batch := range 6 {
+		var as []corpus.Article
+		for i := range n / 6 {
+			as = append(as, article(fmt.Sprintf("a%d-%d", batch, i), "Giao thông",
+				"Lực lượng Cảnh sát giao thông (CSGT) kiểm tra, CSGT nhắc nhở."))
+		}
+		addArticles(t, ix, as...)
+	}
+	got, err := ix.MineAbbreviations(context.Background())
+	if err != nil || len(got) != 1 || got[0].Articles != n {
+		t.Fatalf("mined %+v, %v; want CSGT defined by %d articles", got, err, n)
+	}
+	for i := range 30 {
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(time.Duration(i)*100*time.Microsecond, cancel)
+		got, err := ix.MineAbbreviations(ctx)
+		cancel()
+		if err == nil && (len(got) != 1 || got[0].Articles != n) {
+			t.Fatalf("canceled after %d×100µs: mined %+v with no error; want all %d articles or an error", i, got, n)
+		}
 	}
 }
