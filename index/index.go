@@ -299,12 +299,12 @@ func (ix *Index) Close() error {
 	return ix.closeErr
 }
 
-// Compact merges the index's segments into one, so that it takes less
-// room and searches visit one segment, recomputes the length totals
-// BM25 averages over from the documents themselves, and mines the
-// articles' abbreviations again (see MineAbbreviations). Bleve merges in the
-// background as batches land; after a bulk load, Compact finishes the job
-// at once.
+// Compact merges the index's segments into as few as MaxSegmentDocs
+// allows, one merge at a time, so that it takes less room and searches
+// visit few segments; recomputes the length totals BM25 averages over
+// from the documents themselves; and mines the articles' abbreviations
+// again (see MineAbbreviations). Bleve merges in the background as
+// batches land; after a bulk load, Compact finishes the job at once.
 func (ix *Index) Compact(ctx context.Context) error {
 	if ix.readOnly {
 		return fmt.Errorf("index: compact: %w", ErrReadOnly)
