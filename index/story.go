@@ -3,6 +3,8 @@ package index
 import (
 	"context"
 	"fmt"
+
+	"github.com/vnsearch/vnsearch/internal/mix"
 )
 
 // Same story, grouped. Outlets re-post one another's articles, and one
@@ -51,30 +53,11 @@ var storySeeds = func() [storyHashes]uint64 {
 	var seeds [storyHashes]uint64
 	x := uint64(0x9e3779b97f4a7c15)
 	for i := range seeds {
-		x = splitmix64(x + uint64(i))
+		x = mix.SplitMix64(x + uint64(i))
 		seeds[i] = x
 	}
 	return seeds
 }()
-
-// fnv64a is FNV-1a's 64-bit hash of s, as hash/fnv's New64a sums it,
-// without its allocations.
-func fnv64a(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return h
-}
-
-// splitmix64 mixes a 64-bit value (the finalizer of SplitMix64).
-func splitmix64(x uint64) uint64 {
-	x += 0x9e3779b97f4a7c15
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
-	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
-	return x ^ (x >> 31)
-}
 
 // storySignature is the MinHash signature of an analyzed article's
 // shingles, as stored; nil when the article has fewer than storyShingle
@@ -90,7 +73,7 @@ func storySignature(l *layout) []byte {
 	// units), which ends a shingle.
 	at := make([]uint64, last+1)
 	for id, positions := range l.positions {
-		sum := fnv64a(l.terms[id]) | 1
+		sum := mix.FNV1a(l.terms[id]) | 1
 		for _, p := range positions {
 			at[p] = sum
 		}
@@ -109,14 +92,14 @@ func storySignature(l *layout) []byte {
 				ok = false
 				break
 			}
-			sh = splitmix64(sh*0x100000001b3 ^ h)
+			sh = mix.SplitMix64(sh*0x100000001b3 ^ h)
 		}
 		if !ok {
 			continue
 		}
 		found = true
 		for i, seed := range storySeeds {
-			if v := splitmix64(sh ^ seed); v < mins[i] {
+			if v := mix.SplitMix64(sh ^ seed); v < mins[i] {
 				mins[i] = v
 			}
 		}

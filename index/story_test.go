@@ -3,7 +3,6 @@ package index
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -173,17 +172,5 @@ func TestSearchStories(t *testing.T) {
 
 	if _, err := ix.Search(ctx, Request{Query: "ma túy", Group: "topic"}); err == nil || !strings.Contains(err.Error(), "group") {
 		t.Errorf("an unknown group: %v", err)
-	}
-}
-
-// TestFNV64a checks the signature's term hash against hash/fnv's: stored
-// signatures must not change.
-func TestFNV64a(t *testing.T) {
-	for _, s := range []string{"", "a", "nguoi", "hà nội", strings.Repeat("x", 100)} {
-		h := fnv.New64a()
-		h.Write([]byte(s))
-		if got, want := fnv64a(s), h.Sum64(); got != want {
-			t.Errorf("fnv64a(%q) = %x, want %x", s, got, want)
-		}
 	}
 }

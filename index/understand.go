@@ -3,11 +3,11 @@ package index
 import (
 	"cmp"
 	"encoding/binary"
-	"hash/fnv"
 	"math"
 	"slices"
 
 	"github.com/vnsearch/vnsearch/analyzer"
+	"github.com/vnsearch/vnsearch/internal/mix"
 )
 
 // Before a search by relevance matches anything, it decides what its
@@ -189,9 +189,7 @@ const sketchedForms = 2 * restoreCandidates
 // formHash hashes a form uniformly over 64 bits: FNV-1a, whose high bits
 // change little between short forms, mixed by splitmix64's finalizer.
 func formHash(form string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(form))
-	x := h.Sum64()
+	x := mix.FNV1a(form)
 	x ^= x >> 30
 	x *= 0xbf58476d1ce4e5b9
 	x ^= x >> 27

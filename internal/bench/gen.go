@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/vnsearch/vnsearch/corpus"
+	"github.com/vnsearch/vnsearch/internal/mix"
 )
 
 // Paragraph counts of a generated article: the count of a real article
@@ -141,26 +142,8 @@ func NewGenerator(p *Pool, seed uint64) *Generator {
 // WithPrefix returns a generator like g whose IDs start with prefix and
 // whose articles are drawn independently of g's.
 func (g *Generator) WithPrefix(prefix string) *Generator {
-	h := fnv64(prefix)
+	h := mix.FNV1a(prefix)
 	return &Generator{pool: g.pool, seed: g.seed ^ h, prefix: prefix, chunk: g.chunk}
-}
-
-func fnv64(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return h
-}
-
-// splitmix64 spreads nearby seeds (article numbers) over the whole state
-// space of the generator.
-func splitmix64(x uint64) uint64 {
-	x += 0x9e3779b97f4a7c15
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
-	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
-	return x ^ (x >> 31)
 }
 
 // record is a generated article as written: JSON Lines that `vnsearch
@@ -178,7 +161,7 @@ type record struct {
 
 func (g *Generator) record(i int) record {
 	p := g.pool
-	r := rand.New(rand.NewPCG(splitmix64(g.seed), splitmix64(g.seed^splitmix64(uint64(i)))))
+	r := rand.New(rand.NewPCG(mix.SplitMix64(g.seed), mix.SplitMix64(g.seed^mix.SplitMix64(uint64(i)))))
 	id := g.prefix + strconv.Itoa(i)
 	rec := record{
 		ID:    id,
