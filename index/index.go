@@ -257,20 +257,10 @@ func runtimeConfig(readOnly bool, maxSegmentDocs int) map[string]interface{} {
 		"read_only":    readOnly,
 		"bolt_timeout": lockTimeout.String(),
 		"scorchMergePlanOptions": map[string]interface{}{
-			"MaxSegmentSize":   maxSegmentDocs,
-			"FloorSegmentSize": mergeFloorDocs,
+			"MaxSegmentSize": maxSegmentDocs,
 		},
 	}
 }
-
-// mergeFloorDocs is the size under which Bleve's merge planner counts a
-// segment as if it were that size: the batches of `vnsearch index` (500
-// articles), not Bleve's 2,000. With 2,000 the planner took four of them
-// for a full one and merged them in uneven groups, writing each document
-// 2.9 times on baomoi; now it merges them ten at a time (500 → 5,000 →
-// …; TestMergesTakeBatchesTenAtATime), and merges wrote a fifth less on
-// baomoi (385–419 MB against 521, stream and compaction).
-const mergeFloorDocs = 500
 
 // compactPlan merges every segment it can into segments of up to
 // maxSegmentDocs documents: all small segments count as equal, one tier.
