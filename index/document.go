@@ -55,7 +55,7 @@ func analyzeArticle(a *corpus.Article) docFields {
 // and lists of one article's analysis for the next: an article then
 // allocates little beyond what Bleve keeps until its segment is built —
 // the terms, their frequencies and the two maps of them, each made once at
-// its size. On baomoi that is a third of what a build allocated, and a
+// its size. On baomoi this saved a third of what a build allocated, and a
 // token costs one map lookup instead of three or four (by its exact form,
 // which determines the folded one).
 //
